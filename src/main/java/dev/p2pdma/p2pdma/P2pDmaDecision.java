@@ -1,0 +1,462 @@
+package dev.p2pdma.p2pdma;
+
+import dev.p2pdma.pci.Acs;
+import dev.p2pdma.pci.AcsState;
+import dev.p2pdma.pci.CpuInfo;
+import dev.p2pdma.pci.HostBridge;
+import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.PciFunction;
+import dev.p2pdma.pci.PciTopology;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Models calc_map_type_and_dist() with host_bridge_whitelist() and pci_p2pdma_distance_many()
+ * (spec 1.7-1.12, era SG): the map type and distance Linux computes for a provider and a client
+ * from the PCI tree, the ACS redirect bits on the path, the host-bridge whitelist and the AMD-Zen
+ * CPU rule.
+ *
+ * <p>The story, as the kernel tells it: walk up from the provider; for each device on that chain
+ * look for it on the client's chain. The first hit is the nearest common upstream device and the
+ * distance is the steps up plus the steps down. ACS is examined on the provider's chain up to and
+ * including that device and on the client's chain below it; any RR, CR or EC bit there, or no
+ * common device at all, sends the traffic through the host bridge, which the CPU rule or the
+ * whitelist must allow. The walk is done here with precomputed chain lengths and redirect counts,
+ * which gives the same answer as the kernel's nested loops in O(depth) without allocation.
+ *
+ * <p>Immutable after construction; safe to share between threads.
+ */
+public final class P2pDmaDecision {
+
+    /** Size of the kernel's buffer for the list of redirecting devices (a seq_buf of 128 bytes). */
+    static final int ACS_LIST_BUFFER_BYTES = 128;
+
+    /** The tree. */
+    private final PciTopology topology;
+    /** The options used. */
+    private final DecisionOptions options;
+    /** The whitelist of the era. */
+    private final HostBridgeWhitelist whitelist;
+    /** The CPU the rule looks at: the override, else the captured one. */
+    private final Optional<CpuInfo> cpu;
+    /** cpu_supports_p2pdma() for that CPU. */
+    private final boolean cpuRule;
+    /** pci_upstream_bridge() per function. */
+    private final int[] upstream;
+    /** Chain length per function. */
+    private final int[] chainLength;
+    /** bridge_has_acs_redir() per function, with the unknown-ACS assumption applied. */
+    private final boolean[] redirects;
+    /** True where ACS is unknown and the assumption was used. */
+    private final boolean[] acsAssumed;
+    /** Number of redirecting devices on each function's chain, itself included. */
+    private final int[] redirectsOnChain;
+    /** Per host bridge: whitelisted for traffic that stays below it (same_host_bridge true). */
+    private final boolean[] hostAllowsSame;
+    /** Per host bridge: whitelisted as one of two different host bridges. */
+    private final boolean[] hostAllowsAlone;
+    /** Whole-topology assumptions, in words. */
+    private final List<String> assumptions;
+
+    private P2pDmaDecision(PciTopology topology, DecisionOptions options) {
+        this.topology = topology;
+        this.options = options;
+        this.whitelist = HostBridgeWhitelist.of(options.era());
+        this.cpu = options.cpuOverride().or(() -> topology.machine().cpu());
+        this.cpuRule = HostBridgeWhitelist.cpuSupportsP2pdma(cpu);
+        int n = topology.size();
+        this.upstream = new int[n];
+        this.chainLength = new int[n];
+        this.redirects = new boolean[n];
+        this.acsAssumed = new boolean[n];
+        int unknown = 0;
+        for (int i = 0; i < n; i++) {
+            upstream[i] = topology.upstream(i);
+            chainLength[i] = topology.chainLength(i);
+            AcsState acs = topology.function(i).acs();
+            switch (acs) {
+                case AcsState.Present p -> redirects[i] = Acs.redirects(p.controlBits());
+                case AcsState.Absent a -> redirects[i] = false;
+                case AcsState.Unknown u -> {
+                    redirects[i] = options.unknownAcs().redirects();
+                    acsAssumed[i] = true;
+                    unknown++;
+                }
+            }
+        }
+        this.redirectsOnChain = new int[n];
+        for (int i = 0; i < n; i++) {
+            int count = 0;
+            for (int a = i; a >= 0; a = upstream[a]) {
+                count += redirects[a] ? 1 : 0;
+            }
+            redirectsOnChain[i] = count;
+        }
+        int hbs = topology.hostBridges().size();
+        this.hostAllowsSame = new boolean[hbs];
+        this.hostAllowsAlone = new boolean[hbs];
+        for (int h = 0; h < hbs; h++) {
+            Optional<HostBridgeWhitelist.Entry> e = topology.hostBridgeDevice(h).flatMap(d -> whitelist.lookup(d.vendorId(), d.deviceId()));
+            hostAllowsSame[h] = e.isPresent();
+            hostAllowsAlone[h] = e.isPresent() && !e.get().requireSameBridge();
+        }
+        List<String> notes = new ArrayList<>();
+        if (cpu.isEmpty()) {
+            notes.add("CPU unknown: assumed not an AMD Zen, so the host-bridge whitelist decides (set --cpu VENDOR:FAMILY to change)");
+        } else if (options.cpuOverride().isPresent()) {
+            notes.add("CPU set by --cpu: " + cpu.get().describe());
+        }
+        if (unknown > 0) {
+            notes.add("ACS unknown on " + unknown + " of " + n + " functions: assumed "
+                    + (options.unknownAcs().redirects() ? "redirect (RR/CR set)" : "no redirect") + " (set --assume-acs to change)");
+        }
+        this.assumptions = List.copyOf(notes);
+    }
+
+    /** The decision for a topology with the given options. */
+    public static P2pDmaDecision of(PciTopology topology, DecisionOptions options) {
+        return new P2pDmaDecision(topology, options);
+    }
+
+    /** The decision with Linux 6.12 rules. */
+    public static P2pDmaDecision of(PciTopology topology) {
+        return new P2pDmaDecision(topology, DecisionOptions.defaults());
+    }
+
+    public PciTopology topology() {
+        return topology;
+    }
+
+    public DecisionOptions options() {
+        return options;
+    }
+
+    /** The CPU the rule used, if known. */
+    public Optional<CpuInfo> cpu() {
+        return cpu;
+    }
+
+    /** Models cpu_supports_p2pdma() for the effective CPU. */
+    public boolean cpuSupportsP2pdma() {
+        return cpuRule;
+    }
+
+    /** Whole-topology assumptions behind every verdict, in words. */
+    public List<String> assumptions() {
+        return assumptions;
+    }
+
+    /** Models bridge_has_acs_redir() for one function (with the unknown-ACS assumption). */
+    public boolean hasAcsRedirect(int index) {
+        return redirects[index];
+    }
+
+    /**
+     * Models calc_map_type_and_dist() without its log lines: the map type and distance packed in
+     * one long. Allocation-free; read the parts with {@link #mapTypeOf(long)} and
+     * {@link #distanceOf(long)}.
+     */
+    public long calc(int provider, int client) {
+        int la = chainLength[provider];
+        int lb = chainLength[client];
+        int a = provider;
+        int b = client;
+        int stepsUp = 0;
+        int stepsDown = 0;
+        while (la > lb) {
+            a = upstream[a];
+            la--;
+            stepsUp++;
+        }
+        while (lb > la) {
+            b = upstream[b];
+            lb--;
+            stepsDown++;
+        }
+        while (a != b) {
+            a = upstream[a];
+            b = upstream[b];
+            stepsUp++;
+            stepsDown++;
+        }
+        if (a < 0) {
+            int dist = chainLength[provider] + chainLength[client];
+            return pack(hostBridgeAllows(provider, client) ? MapType.THRU_HOST_BRIDGE : MapType.NOT_SUPPORTED, dist);
+        }
+        int dist = stepsUp + stepsDown;
+        int above = upstream[a] < 0 ? 0 : redirectsOnChain[upstream[a]];
+        int acsCount = redirectsOnChain[provider] - above + redirectsOnChain[client] - redirectsOnChain[a];
+        if (acsCount == 0) {
+            return pack(MapType.BUS_ADDR, dist);
+        }
+        return pack(hostBridgeAllows(provider, client) ? MapType.THRU_HOST_BRIDGE : MapType.NOT_SUPPORTED, dist);
+    }
+
+    /** The map type of a packed {@link #calc} result. */
+    public static MapType mapTypeOf(long packed) {
+        return MapType.ofSgValue((int) (packed & 0xf));
+    }
+
+    /** The distance of a packed {@link #calc} result. */
+    public static int distanceOf(long packed) {
+        return (int) (packed >>> 4);
+    }
+
+    private static long pack(MapType t, int dist) {
+        return ((long) dist << 4) | t.sgValue();
+    }
+
+    /** The CPU rule, else host_bridge_whitelist(provider, client). */
+    private boolean hostBridgeAllows(int provider, int client) {
+        if (cpuRule) {
+            return true;
+        }
+        int hp = topology.hostBridgeIndexOf(provider);
+        int hc = topology.hostBridgeIndexOf(client);
+        return hp == hc ? hostAllowsSame[hp] : hostAllowsAlone[hp] && hostAllowsAlone[hc];
+    }
+
+    /**
+     * Models pci_p2pdma_distance_many(): the sum of the distances to every client, or -1 when
+     * there are none or any pair is NOT_SUPPORTED. Verbose calls print the kernel's lines for every
+     * pair they compute (and, as the kernel does, keep going after a failure).
+     */
+    public int distanceMany(int provider, int[] clients, boolean verbose, KernelLog log) {
+        if (clients.length == 0) {
+            return -1;
+        }
+        int total = 0;
+        boolean notSupported = false;
+        for (int client : clients) {
+            long r = calc(provider, client);
+            if (verbose) {
+                log.printAll(verdict(provider, client).kernelLog());
+            }
+            if (mapTypeOf(r) == MapType.NOT_SUPPORTED) {
+                notSupported = true;
+            }
+            if (notSupported && !verbose) {
+                break;
+            }
+            total += distanceOf(r);
+        }
+        return notSupported ? -1 : total;
+    }
+
+    /** The verdict for a pair of addresses. */
+    public P2pVerdict verdict(PciAddress provider, PciAddress client) {
+        int p = topology.indexOf(provider);
+        int c = topology.indexOf(client);
+        if (p < 0 || c < 0) {
+            throw new IllegalArgumentException("no such function: " + (p < 0 ? provider : client));
+        }
+        return verdict(p, c);
+    }
+
+    /**
+     * The verdict with path, kernel log lines, reasons and the walk step by step (the verbose
+     * calc_map_type_and_dist()).
+     */
+    public P2pVerdict verdict(int provider, int client) {
+        long packed = calc(provider, client);
+        MapType type = mapTypeOf(packed);
+        int dist = distanceOf(packed);
+        PciFunction pf = topology.function(provider);
+        PciFunction cf = topology.function(client);
+        int[] pchain = topology.chain(provider);
+        int[] cchain = topology.chain(client);
+        int ia = -1;
+        int ib = -1;
+        outer:
+        for (int i = 0; i < pchain.length; i++) {
+            for (int j = 0; j < cchain.length; j++) {
+                if (pchain[i] == cchain[j]) {
+                    ia = i;
+                    ib = j;
+                    break outer;
+                }
+            }
+        }
+        List<String> steps = new ArrayList<>();
+        List<String> path = new ArrayList<>();
+        List<PciAddress> offenders = new ArrayList<>();
+        List<String> assumed = new ArrayList<>();
+        steps.add("provider chain: " + chainText(pchain) + " (root bus of " + topology.hostBridgeOf(provider) + ")");
+        steps.add("client chain:   " + chainText(cchain) + " (root bus of " + topology.hostBridgeOf(client) + ")");
+        Optional<PciAddress> common = Optional.empty();
+        if (ia >= 0) {
+            PciFunction cu = topology.function(pchain[ia]);
+            common = Optional.of(cu.address());
+            for (int i = 0; i <= ia; i++) {
+                path.add(name(pchain[i]));
+            }
+            for (int j = ib - 1; j >= 0; j--) {
+                path.add(name(cchain[j]));
+            }
+            steps.add(provider == client
+                    ? "provider and client are the same function: distance 0"
+                    : "nearest common upstream device: " + cu.address() + " (" + cu.portType().label() + "), " + ia
+                    + " step(s) up from the provider and " + ib + " down to the client: distance " + dist);
+            List<String> acsChecks = new ArrayList<>();
+            for (int i = 0; i <= ia; i++) {
+                acsChecks.add(acsText(pchain[i], offenders, assumed));
+            }
+            for (int j = 0; j < ib; j++) {
+                acsChecks.add(acsText(cchain[j], offenders, assumed));
+            }
+            steps.add("ACS checked on the provider's chain up to and including the common device, and the client's chain below it: "
+                    + String.join(", ", acsChecks));
+        } else {
+            for (int a : pchain) {
+                path.add(name(a));
+            }
+            HostBridge hp = topology.hostBridgeOf(provider);
+            HostBridge hc = topology.hostBridgeOf(client);
+            path.add(hp.name());
+            if (!hp.equals(hc)) {
+                path.add(hc.name());
+            }
+            for (int j = cchain.length - 1; j >= 0; j--) {
+                path.add(name(cchain[j]));
+            }
+            steps.add("no common upstream device: the traffic must cross the host bridge; distance = " + pchain.length + " + "
+                    + cchain.length + " = " + dist + " (ACS is not examined on this route)");
+        }
+        List<String> kernelLog = new ArrayList<>();
+        List<String> explain = new ArrayList<>();
+        boolean acsRedirects = ia >= 0 && !offenders.isEmpty();
+        if (type == MapType.BUS_ADDR) {
+            explain.add(provider == client
+                    ? "same function: its own memory, bus address"
+                    : "provider and client share upstream device " + common.get() + " and no device on the path between them has ACS redirect: bus address");
+            steps.add("verdict: BUS_ADDR, distance " + dist);
+        } else {
+            if (acsRedirects) {
+                kernelLog.add(cf.logPrefix() + ": ACS redirect is set between the client and provider (" + pf.address() + ")");
+                kernelLog.add(cf.logPrefix() + ": to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir="
+                        + acsListText(offenders));
+                explain.add("ACS redirect (RR/CR/EC) is set on " + offenders + ": requests are sent up to the root complex");
+                steps.add("ACS redirect on " + offenders + ": the route goes through the host bridge");
+            }
+            hostBridgeStory(provider, client, acsRedirects, type, kernelLog, explain, steps);
+            steps.add("verdict: " + type + ", distance " + dist);
+        }
+        List<String> reasons = new ArrayList<>(kernelLog);
+        reasons.addAll(explain);
+        reasons.addAll(assumed);
+        return new P2pVerdict(pf.address(), cf.address(), type, dist, path, common, offenders, kernelLog, reasons, steps);
+    }
+
+    private void hostBridgeStory(int provider, int client, boolean warn, MapType type, List<String> kernelLog,
+                                 List<String> explain, List<String> steps) {
+        PciFunction cf = topology.function(client);
+        PciFunction pf = topology.function(provider);
+        if (cpuRule) {
+            String c = cpu.get().describe();
+            explain.add("CPU rule: " + c + " is an AMD Zen (family >= 0x17), so every host-bridge path is allowed and the whitelist is not consulted");
+            steps.add("cpu_supports_p2pdma(): yes (" + c + ")");
+            return;
+        }
+        steps.add("cpu_supports_p2pdma(): no (" + cpu.map(CpuInfo::describe).orElse("CPU unknown, assumed not AMD Zen") + "); checking the host-bridge whitelist");
+        int hp = topology.hostBridgeIndexOf(provider);
+        int hc = topology.hostBridgeIndexOf(client);
+        boolean same = hp == hc;
+        if (same) {
+            whitelistStep(hp, true, warn, kernelLog, explain, steps);
+        } else if (whitelistStep(hp, false, warn, kernelLog, explain, steps)) {
+            whitelistStep(hc, false, warn, kernelLog, explain, steps);
+        }
+        if (type == MapType.NOT_SUPPORTED) {
+            kernelLog.add(cf.logPrefix() + ": cannot be used for peer-to-peer DMA as the client and provider (" + pf.address()
+                    + ") do not share an upstream bridge or whitelisted host bridge");
+        }
+    }
+
+    /** Models __host_bridge_whitelist() for one host bridge, recording what it saw. */
+    private boolean whitelistStep(int h, boolean sameHostBridge, boolean warn, List<String> kernelLog, List<String> explain, List<String> steps) {
+        HostBridge hb = topology.hostBridges().get(h);
+        Optional<PciFunction> root = topology.hostBridgeDevice(h);
+        if (root.isEmpty()) {
+            String s = "host bridge " + hb + ": no device to check (the first device on its root bus is neither 00.0 nor a root port): not whitelisted";
+            explain.add(s);
+            steps.add(s);
+            return false;
+        }
+        PciFunction r = root.get();
+        Optional<HostBridgeWhitelist.Entry> e = whitelist.lookup(r.vendorId(), r.deviceId());
+        if (e.isPresent()) {
+            if (e.get().requireSameBridge() && !sameHostBridge) {
+                String s = "host bridge " + hb + " device " + r.address() + " " + r.idText() + " (" + e.get().comment()
+                        + ") is whitelisted only for traffic below one host bridge; these devices are below two";
+                explain.add(s);
+                steps.add(s);
+                return false;
+            }
+            String s = "host bridge " + hb + " device " + r.address() + " " + r.idText() + " is whitelisted (" + e.get().comment() + ")";
+            explain.add(s);
+            steps.add(s);
+            return true;
+        }
+        if (warn) {
+            kernelLog.add(r.logPrefix() + ": Host bridge not in P2PDMA whitelist: " + String.format("%04x:%04x", r.vendorId(), r.deviceId()));
+        }
+        String s = "host bridge " + hb + " device " + r.address() + " " + r.idText() + " is not in the P2PDMA whitelist";
+        explain.add(s);
+        steps.add(s);
+        return false;
+    }
+
+    private String acsText(int i, List<PciAddress> offenders, List<String> assumed) {
+        PciFunction f = topology.function(i);
+        if (redirects[i]) {
+            offenders.add(f.address());
+        }
+        String state = switch (f.acs()) {
+            case AcsState.Present p -> "ctrl " + Acs.describe(p.controlBits());
+            case AcsState.Absent a -> "no ACS";
+            case AcsState.Unknown u -> "unknown, assumed " + (redirects[i] ? "redirect" : "no redirect");
+        };
+        if (acsAssumed[i]) {
+            assumed.add("assumed: ACS of " + f.address() + " is unknown (" + ((AcsState.Unknown) f.acs()).reason() + "); treated as "
+                    + (redirects[i] ? "redirecting" : "not redirecting"));
+        }
+        return f.address() + " [" + state + (redirects[i] ? ": REDIRECT" : "") + "]";
+    }
+
+    /** The hint list as the kernel prints it: names joined by ';' in a 128-byte buffer, final ';' dropped. */
+    static String acsListText(List<PciAddress> offenders) {
+        StringBuilder sb = new StringBuilder();
+        boolean overflow = false;
+        for (PciAddress a : offenders) {
+            String piece = a + ";";
+            if (sb.length() + piece.length() < ACS_LIST_BUFFER_BYTES) {
+                sb.append(piece);
+            } else {
+                int room = ACS_LIST_BUFFER_BYTES - 1 - sb.length();
+                sb.append(piece, 0, Math.max(0, room));
+                overflow = true;
+                break;
+            }
+        }
+        if (!overflow && !sb.isEmpty()) {
+            sb.setLength(sb.length() - 1);
+        }
+        return sb.toString();
+    }
+
+    private String name(int i) {
+        return topology.function(i).address().toString();
+    }
+
+    private String chainText(int[] chain) {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < chain.length; k++) {
+            if (k > 0) {
+                sb.append(" -> ");
+            }
+            sb.append(topology.function(chain[k]).address());
+        }
+        return sb.toString();
+    }
+}
