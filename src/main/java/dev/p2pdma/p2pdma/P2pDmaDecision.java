@@ -259,9 +259,6 @@ public final class P2pDmaDecision {
      * calc_map_type_and_dist()).
      */
     public P2pVerdict verdict(int provider, int client) {
-        long packed = calc(provider, client);
-        MapType type = mapTypeOf(packed);
-        int dist = distanceOf(packed);
         PciFunction pf = topology.function(provider);
         PciFunction cf = topology.function(client);
         int[] pchain = topology.chain(provider);
@@ -297,7 +294,7 @@ public final class P2pDmaDecision {
             steps.add(provider == client
                     ? "provider and client are the same function: distance 0"
                     : "nearest common upstream device: " + cu.address() + " (" + cu.portType().label() + "), " + ia
-                    + " step(s) up from the provider and " + ib + " down to the client: distance " + dist);
+                    + " step(s) up from the provider and " + ib + " down to the client: distance " + (ia + ib));
             List<String> acsChecks = new ArrayList<>();
             for (int i = 0; i <= ia; i++) {
                 acsChecks.add(acsText(pchain[i], offenders, assumed));
@@ -321,11 +318,15 @@ public final class P2pDmaDecision {
                 path.add(name(cchain[j]));
             }
             steps.add("no common upstream device: the traffic must cross the host bridge; distance = " + pchain.length + " + "
-                    + cchain.length + " = " + dist + " (ACS is not examined on this route)");
+                    + cchain.length + " = " + (pchain.length + cchain.length) + " (ACS is not examined on this route)");
         }
+        // the verdict from this walk alone (the kernel's nested loops), independent of calc()
+        int dist = ia >= 0 ? ia + ib : pchain.length + cchain.length;
+        boolean acsRedirects = ia >= 0 && !offenders.isEmpty();
+        MapType type = ia >= 0 && !acsRedirects ? MapType.BUS_ADDR
+                : hostBridgeAllows(provider, client) ? MapType.THRU_HOST_BRIDGE : MapType.NOT_SUPPORTED;
         List<String> kernelLog = new ArrayList<>();
         List<String> explain = new ArrayList<>();
-        boolean acsRedirects = ia >= 0 && !offenders.isEmpty();
         if (type == MapType.BUS_ADDR) {
             explain.add(provider == client
                     ? "same function: its own memory, bus address"
