@@ -29,9 +29,14 @@ public final class SyntheticHost {
 
     /** The 1,000-endpoint host with an Intel CPU and a whitelisted (Skylake-E) root bus device. */
     public static PciTopology build() {
+        return build(ROOT_PORTS);
+    }
+
+    /** The same shape with fewer or more root ports (125 endpoints and 313 functions each). */
+    public static PciTopology build(int rootPorts) {
         MachineInfo m = MachineInfo.unknown("synthetic 1000-endpoint host").withCpu(Optional.of(new CpuInfo(CpuInfo.INTEL, 6, "synthetic")));
         PciTopology.Builder b = PciTopology.builder(m);
-        for (int r = 0; r < ROOT_PORTS; r++) {
+        for (int r = 0; r < rootPorts; r++) {
             int domain = r;
             HostBridge hb = new HostBridge(domain, 0);
             // host bridge device 00.0: whitelisted on even segments, q35 on odd ones

@@ -1,0 +1,97 @@
+package dev.p2pdma.cli;
+
+import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.p2pdma.P2pVerdict;
+import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.PciTopology;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code p2pdma explain PROVIDER CLIENT...}: the upstream walk step by step and the verdict. */
+@Command(name = "explain", mixinStandardHelpOptions = true,
+        description = "Walk the kernel's decision step by step for one provider and one or more clients (as pci_p2pdma_distance_many() does).")
+final class ExplainCommand implements Callable<Integer> {
+
+    /** Input and what-if options. */
+    @Mixin
+    InputOptions input;
+
+    /** The provider address. */
+    @Parameters(index = "0", paramLabel = "PROVIDER", description = "The function whose memory is used, e.g. 0000:03:00.0 or 03:00.0.")
+    String provider;
+
+    /** The client addresses. */
+    @Parameters(index = "1..*", arity = "1..*", paramLabel = "CLIENT", description = "The functions that would DMA to it.")
+    List<String> clients;
+
+    /** Output format. */
+    @Option(names = "--format", defaultValue = "text", description = "text (default) or json.")
+    String format;
+
+    /** Picocli's view of this command. */
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new UsageError("--format must be text or json, got '" + format + "'");
+        }
+        Analysis a = Analysis.load(input);
+        PciTopology t = a.topology();
+        int p = resolve(t, provider);
+        int[] cs = clients.stream().mapToInt(c -> resolve(t, c)).toArray();
+        List<P2pVerdict> verdicts = new ArrayList<>();
+        for (int c : cs) {
+            verdicts.add(a.decision().verdict(p, c));
+        }
+        int many = a.decision().distanceMany(p, cs, false, KernelLog.discard());
+        PrintWriter out = spec.commandLine().getOut();
+        if (format.equals("json")) {
+            VerdictJson.writeExplain(a, verdicts, many, out);
+        } else {
+            Header.write(a, out);
+            for (P2pVerdict v : verdicts) {
+                out.println();
+                out.println(v.provider() + " -> " + v.client() + ": " + v.mapType() + ", distance " + v.distance());
+                for (String s : v.steps()) {
+                    out.println("  " + s);
+                }
+                if (!v.kernelLog().isEmpty()) {
+                    out.println("  the kernel prints:");
+                    v.kernelLog().forEach(l -> out.println("    " + l));
+                }
+                v.reasons().stream().filter(r -> r.startsWith("assumed:")).forEach(r -> out.println("  " + r));
+                out.println("  path: " + String.join(" -> ", v.path()));
+            }
+            if (cs.length > 1) {
+                out.println();
+                out.println("pci_p2pdma_distance_many(" + t.function(p).address() + ", " + cs.length + " clients) = " + many
+                        + (many < 0 ? " (at least one client cannot use this provider)" : ""));
+            }
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** An address the user typed, with the domain optional, that must exist. */
+    static int resolve(PciTopology t, String text) {
+        Optional<PciAddress> a = PciAddress.tryParse(text);
+        if (a.isEmpty()) {
+            throw new UsageError("not a PCI address: '" + text + "' (expected [domain:]bus:device.function, e.g. 0000:03:00.0)");
+        }
+        int i = t.indexOf(a.get());
+        if (i < 0) {
+            throw new UsageError("no PCI function " + a.get() + " in " + t.machine().source());
+        }
+        return i;
+    }
+}

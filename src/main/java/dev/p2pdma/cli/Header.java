@@ -1,0 +1,28 @@
+package dev.p2pdma.cli;
+
+import dev.p2pdma.pci.CpuInfo;
+import dev.p2pdma.pci.MachineInfo;
+import java.io.PrintWriter;
+
+/** The lines every text report starts with: the source, the CPU rule, the command line, the assumptions. */
+final class Header {
+
+    private Header() {
+    }
+
+    static void write(Analysis a, PrintWriter out) {
+        MachineInfo m = a.topology().machine();
+        out.println("source: " + m.source() + m.kernelRelease().map(r -> " (Linux " + r + ")").orElse(""));
+        out.println("cpu:    " + a.decision().cpu().map(CpuInfo::describe).orElse("unknown")
+                + (a.decision().cpuSupportsP2pdma() ? " -> AMD Zen rule: host-bridge paths allowed" : " -> host-bridge paths need the whitelist"));
+        out.println("kernel: " + m.cmdline().map(c -> c.isEmpty() ? "(empty command line)" : c).orElse("command line unknown")
+                + a.whatIf().map(w -> "   [what-if]").orElse(""));
+        out.println("iommu:  " + m.iommuActive().map(on -> on ? "on (" + m.iommuGroups().size() + " groups)" : "off").orElse("unknown"));
+        for (String l : a.bootLog()) {
+            out.println("boot:   " + l);
+        }
+        for (String s : a.assumptions()) {
+            out.println("note:   " + s);
+        }
+    }
+}
