@@ -1,0 +1,195 @@
+package dev.p2pdma.pci.io;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.StreamReadConstraints;
+import tools.jackson.core.TokenStreamLocation;
+import tools.jackson.core.json.JsonFactory;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.dataformat.yaml.YAMLFactory;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+import tools.jackson.dataformat.yaml.YAMLParser;
+
+/**
+ * Turns the bytes of a topology file into a {@link DocNode} tree with line numbers, through
+ * Jackson's streaming parsers, and refuses what a topology file never needs: YAML anchors,
+ * aliases and tags (so "billion laughs" stops at its first anchor), duplicate keys, nesting deeper
+ * than {@link #MAX_DEPTH}, more than one document.
+ *
+ * <p>Stateless and thread-safe (the Jackson mappers are shared, read-only).
+ */
+final class DocumentParser {
+
+    /**
+     * Deepest nesting of mappings and lists: a PCI hierarchy has at most 256 bus levels, and each
+     * costs two (the device mapping and its {@code children} list), plus room for the fields.
+     */
+    static final int MAX_DEPTH = 2 * 256 + 16;
+
+    /**
+     * Most values (mappings, lists, scalars) in one file: a machine with thousands of functions needs
+     * a few hundred thousand; the cap keeps a hostile file of tiny values from filling the heap.
+     */
+    static final int MAX_VALUES = 1_000_000;
+
+    /** The JSON reader, with limits a little above ours so our own messages come first. */
+    private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+            .streamReadConstraints(constraints())
+            .build()).build();
+
+    /** The YAML reader. */
+    private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder()
+            .streamReadConstraints(constraints())
+            .loadSettings(LoadSettings.builder()
+                    .setCodePointLimit(TopologyFileReader.MAX_FILE_BYTES)
+                    .setMaxAliasesForCollections(0)
+                    // duplicate keys are refused below, with both lines in the message
+                    .setAllowDuplicateKeys(true)
+                    .setUseMarks(true)
+                    .build())
+            .build()).build();
+
+    private DocumentParser() {
+    }
+
+    private static StreamReadConstraints constraints() {
+        return StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_DEPTH + 8)
+                .maxDocumentLength(TopologyFileReader.MAX_FILE_BYTES)
+                .maxStringLength(TopologyFileReader.MAX_FILE_BYTES)
+                .maxNameLength(64 * 1024)
+                .maxNumberLength(1000)
+                .build();
+    }
+
+    /**
+     * Parses one document.
+     *
+     * @param text   the file's text (already checked to be UTF-8 without NUL bytes)
+     * @param format which syntax
+     * @param file   the file's name for messages
+     * @throws ImportException one line naming the file and line
+     */
+    static DocNode parse(String text, TopologyFileFormat format, String file) throws ImportException {
+        ObjectMapper mapper = format == TopologyFileFormat.JSON ? JSON : YAML;
+        try (JsonParser p = mapper.createParser(text)) {
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                throw new ImportException(file + ": holds no " + format + " document (expected a p2pdma-topology/1 file)");
+            }
+            DocNode root = value(p, first, 1, file, new int[1]);
+            JsonToken extra = p.nextToken();
+            if (extra != null) {
+                throw new ImportException("more than one " + format + " document in the file: the second starts here"
+                        + Messages.at(file, line(p.currentTokenLocation())));
+            }
+            return root;
+        } catch (JacksonException e) {
+            int line = e.getCause() instanceof MarkedYamlEngineException y && y.getProblemMark().isPresent()
+                    ? y.getProblemMark().get().getLine() + 1
+                    : line(e.getLocation());
+            throw new ImportException("malformed " + format + ": " + Messages.oneLine(e.getOriginalMessage()) + Messages.at(file, line));
+        }
+    }
+
+    /**
+     * Reads the value starting at token {@code t}.
+     *
+     * @param count values read so far in this file (one cell, shared by the recursion)
+     */
+    private static DocNode value(JsonParser p, JsonToken t, int depth, String file, int[] count) throws ImportException {
+        int line = line(p.currentTokenLocation());
+        if (t == null) {
+            throw new ImportException("the document ends inside a mapping or list" + Messages.at(file, line));
+        }
+        if (++count[0] > MAX_VALUES) {
+            throw new ImportException("more than " + MAX_VALUES + " values in one file" + Messages.at(file, line));
+        }
+        refuseYamlSpecials(p, line, file);
+        switch (t) {
+            case START_OBJECT -> {
+                checkDepth(depth, line, file);
+                Map<String, DocNode.Field> fields = new LinkedHashMap<>();
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
+                    if (k != JsonToken.PROPERTY_NAME) {
+                        throw new ImportException("expected a key, got " + k + Messages.at(file, line(p.currentTokenLocation())));
+                    }
+                    String name = p.currentName();
+                    int keyLine = line(p.currentTokenLocation());
+                    refuseYamlSpecials(p, keyLine, file);
+                    DocNode v = value(p, p.nextToken(), depth + 1, file, count);
+                    DocNode.Field old = fields.putIfAbsent(name, new DocNode.Field(name, keyLine, v));
+                    if (old != null) {
+                        throw new ImportException("duplicate key " + Messages.quote(name) + ", first at line " + old.line()
+                                + Messages.at(file, keyLine));
+                    }
+                }
+                return new DocNode.Mapping(fields, line);
+            }
+            case START_ARRAY -> {
+                checkDepth(depth, line, file);
+                List<DocNode> items = new ArrayList<>();
+                for (JsonToken k = p.nextToken(); k != JsonToken.END_ARRAY; k = p.nextToken()) {
+                    items.add(value(p, k, depth + 1, file, count));
+                }
+                return new DocNode.Sequence(items, line);
+            }
+            case VALUE_STRING -> {
+                return new DocNode.Scalar(DocNode.ScalarKind.STRING, p.getString(), line);
+            }
+            case VALUE_NUMBER_INT -> {
+                return new DocNode.Scalar(DocNode.ScalarKind.INTEGER, p.getString(), line);
+            }
+            case VALUE_NUMBER_FLOAT -> {
+                return new DocNode.Scalar(DocNode.ScalarKind.FLOAT, p.getString(), line);
+            }
+            case VALUE_TRUE, VALUE_FALSE -> {
+                return new DocNode.Scalar(DocNode.ScalarKind.BOOLEAN, Boolean.toString(t == JsonToken.VALUE_TRUE), line);
+            }
+            case VALUE_NULL -> {
+                return new DocNode.Scalar(DocNode.ScalarKind.NULL, "null", line);
+            }
+            default -> throw new ImportException("unsupported value " + Messages.quote(String.valueOf(p.getString()))
+                    + Messages.at(file, line));
+        }
+    }
+
+    private static void checkDepth(int depth, int line, String file) throws ImportException {
+        if (depth > MAX_DEPTH) {
+            throw new ImportException("nested more than " + MAX_DEPTH + " levels deep" + Messages.at(file, line));
+        }
+    }
+
+    /** Anchors, aliases and tags have no use in a topology file; refusing them defuses alias bombs. */
+    private static void refuseYamlSpecials(JsonParser p, int line, String file) throws ImportException {
+        if (!(p instanceof YAMLParser y)) {
+            return;
+        }
+        if (y.isCurrentAlias()) {
+            throw new ImportException("YAML aliases (*" + Messages.quote(y.getString()).replace("'", "")
+                    + ") are not allowed in a topology file" + Messages.at(file, line));
+        }
+        if (y.getObjectId() != null) {
+            throw new ImportException("YAML anchors (&" + Messages.quote(String.valueOf(y.getObjectId())).replace("'", "")
+                    + ") are not allowed in a topology file" + Messages.at(file, line));
+        }
+        if (y.getTypeId() != null) {
+            throw new ImportException("YAML tags (" + Messages.quote(String.valueOf(y.getTypeId())).replace("'", "")
+                    + ") are not allowed in a topology file" + Messages.at(file, line));
+        }
+    }
+
+    private static int line(TokenStreamLocation loc) {
+        return loc == null ? 0 : Math.max(loc.getLineNr(), 0);
+    }
+}

@@ -1,0 +1,67 @@
+package dev.p2pdma.pci.io;
+
+/**
+ * Helpers that keep user text inside one-line error messages. Stateless.
+ */
+final class Messages {
+
+    /** Longest piece of user text quoted in a message. */
+    private static final int MAX_QUOTED = 80;
+
+    private Messages() {
+    }
+
+    /** {@code " (machine.yaml line 23)"}, or {@code " (machine.yaml)"} when the line is not known. */
+    static String at(String file, int line) {
+        return line > 0 ? " (" + file + " line " + line + ")" : " (" + file + ")";
+    }
+
+    /** {@code 'text'} with control characters escaped and long text cut, so a message stays one line. */
+    static String quote(String text) {
+        StringBuilder sb = new StringBuilder("'");
+        int n = Math.min(text.length(), MAX_QUOTED);
+        for (int i = 0; i < n; i++) {
+            char c = text.charAt(i);
+            if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\t') {
+                sb.append("\\t");
+            } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        if (text.length() > MAX_QUOTED) {
+            sb.append("...");
+        }
+        return sb.append('\'').toString();
+    }
+
+    /** Collapses a parser's multi-line message to its first meaningful lines, joined by "; ". */
+    static String oneLine(String message) {
+        if (message == null || message.isBlank()) {
+            return "unreadable";
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String line : message.split("\\R")) {
+            String s = line.strip();
+            if (s.isEmpty() || line.startsWith(" ") || line.startsWith("\t") || s.startsWith("in reader")) {
+                continue;
+            }
+            int source = s.indexOf("[Source:");
+            if (source >= 0) {
+                // Jackson's "(for Object starting at [Source: REDACTED ...])": no use to a reader
+                int open = s.lastIndexOf(" (", source);
+                s = open >= 0 ? s.substring(0, open) : s.substring(0, source).strip();
+            }
+            if (!sb.isEmpty()) {
+                sb.append("; ");
+            }
+            sb.append(s);
+        }
+        String out = sb.isEmpty() ? message.strip().replaceAll("\\s+", " ") : sb.toString();
+        out = out.replaceAll("\\p{Cntrl}", " ");
+        return out.length() > 300 ? out.substring(0, 300) + "..." : out;
+    }
+}
