@@ -6,7 +6,6 @@ import dev.p2pdma.pci.PciAddress;
 import java.io.Writer;
 import java.util.List;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -22,7 +21,7 @@ final class VerdictJson {
     }
 
     static void writeMatrix(Analysis a, P2pMatrix m, Writer w) {
-        try (JsonGenerator g = MAPPER.writer(new DefaultPrettyPrinter()).createGenerator(w)) {
+        try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
             writeMachine(a, g);
             g.writeName("pairs");
@@ -38,7 +37,7 @@ final class VerdictJson {
     }
 
     static void writeExplain(Analysis a, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
-        try (JsonGenerator g = MAPPER.writer(new DefaultPrettyPrinter()).createGenerator(w)) {
+        try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
             writeMachine(a, g);
             g.writeNumberProperty("distance_many", distanceMany);

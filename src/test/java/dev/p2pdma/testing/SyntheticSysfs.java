@@ -40,10 +40,11 @@ public final class SyntheticSysfs {
             for (int a = i; a >= 0; a = t.parent(a)) {
                 chain.add(0, t.function(a).address().toString());
             }
-            Path dir = devices.resolve(t.hostBridgeOf(i).name());
+            Path walk = devices.resolve(t.hostBridgeOf(i).name());
             for (String c : chain) {
-                dir = dir.resolve(c);
+                walk = walk.resolve(c);
             }
+            Path dir = walk;
             Files.createDirectories(dir);
             text(dir, "vendor", String.format("0x%04x", f.vendorId()));
             text(dir, "device", String.format("0x%04x", f.deviceId()));
