@@ -333,6 +333,10 @@ public final class P2pDmaDecision {
                     : "provider and client share upstream device " + common.get() + " and no device on the path between them has ACS redirect: bus address");
             steps.add("verdict: BUS_ADDR, distance " + dist);
         } else {
+            if (ia < 0) {
+                explain.add("no common upstream device: the route crosses the host bridge ("
+                        + String.join(" and ", new java.util.LinkedHashSet<>(List.of(topology.hostBridgeOf(provider).name(), topology.hostBridgeOf(client).name()))) + ")");
+            }
             if (acsRedirects) {
                 kernelLog.add(cf.logPrefix() + ": ACS redirect is set between the client and provider (" + pf.address() + ")");
                 kernelLog.add(cf.logPrefix() + ": to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir="
