@@ -51,7 +51,7 @@ final class ExplainCommand implements Callable<Integer> {
         int[] cs = clients.stream().mapToInt(c -> resolve(t, c)).toArray();
         List<P2pVerdict> verdicts = new ArrayList<>();
         for (int c : cs) {
-            verdicts.add(a.decision().verdict(p, c));
+            verdicts.add(a.decision().explain(p, c));
         }
         int many = a.decision().distanceMany(p, cs, false, KernelLog.discard());
         PrintWriter out = spec.commandLine().getOut();

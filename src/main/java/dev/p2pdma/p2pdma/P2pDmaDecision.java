@@ -29,6 +29,24 @@ import java.util.Optional;
  */
 public final class P2pDmaDecision {
 
+    /** A list that drops what is added: steps are only told when narrating. */
+    private static final List<String> NO_STEPS = new java.util.AbstractList<>() {
+        @Override
+        public String get(int index) {
+            throw new IndexOutOfBoundsException(index);
+        }
+
+        @Override
+        public int size() {
+            return 0;
+        }
+
+        @Override
+        public boolean add(String s) {
+            return false;
+        }
+    };
+
     /** Size of the kernel's buffer for the list of redirecting devices (a seq_buf of 128 bytes). */
     static final int ACS_LIST_BUFFER_BYTES = 128;
 
@@ -58,6 +76,18 @@ public final class P2pDmaDecision {
     private final boolean[] hostAllowsAlone;
     /** Whole-topology assumptions, in words. */
     private final List<String> assumptions;
+    /** Each function's address as text. */
+    private final String[] names;
+    /** Each function's dev_warn() prefix. */
+    private final String[] prefixes;
+    /** Per host bridge: its whitelist answer in words. */
+    private final String[] hostText;
+    /** Per host bridge: its answer for traffic between two host bridges. */
+    private final String[] hostTextNotAcrossBridges;
+    /** Per host bridge: the kernel's "not in whitelist" line, null when nothing would be printed. */
+    private final String[] hostMissLog;
+    /** The CPU rule's explanation, when it applies. */
+    private final String cpuRuleText;
 
     private P2pDmaDecision(PciTopology topology, DecisionOptions options) {
         this.topology = topology;
@@ -101,6 +131,25 @@ public final class P2pDmaDecision {
             hostAllowsSame[h] = e.isPresent();
             hostAllowsAlone[h] = e.isPresent() && !e.get().requireSameBridge();
         }
+        this.names = new String[n];
+        this.prefixes = new String[n];
+        for (int i = 0; i < n; i++) {
+            names[i] = topology.function(i).address().toString();
+            prefixes[i] = topology.function(i).logPrefix();
+        }
+        this.hostText = new String[hbs];
+        this.hostTextNotAcrossBridges = new String[hbs];
+        this.hostMissLog = new String[hbs];
+        for (int h = 0; h < hbs; h++) {
+            hostText[h] = hostBridgeText(h, false);
+            hostTextNotAcrossBridges[h] = hostBridgeText(h, true);
+            final int hh = h;
+            hostMissLog[h] = topology.hostBridgeDevice(h).filter(r -> !hostAllowsSame[hh])
+                    .map(r -> r.logPrefix() + ": Host bridge not in P2PDMA whitelist: " + String.format("%04x:%04x", r.vendorId(), r.deviceId()))
+                    .orElse(null);
+        }
+        this.cpuRuleText = cpu.map(c -> "CPU rule: " + c.describe()
+                + " is an AMD Zen (family >= 0x17), so every host-bridge path is allowed and the whitelist is not consulted").orElse("");
         List<String> notes = new ArrayList<>();
         if (cpu.isEmpty()) {
             notes.add("CPU unknown: assumed not an AMD Zen, so the host-bridge whitelist decides (set --cpu VENDOR:FAMILY to change)");
@@ -259,10 +308,20 @@ public final class P2pDmaDecision {
      * calc_map_type_and_dist()).
      */
     public P2pVerdict verdict(int provider, int client) {
+        return verdict(provider, client, false);
+    }
+
+    /** The verdict with the walk told step by step in {@link P2pVerdict#steps()}, for {@code p2pdma explain}. */
+    public P2pVerdict explain(int provider, int client) {
+        return verdict(provider, client, true);
+    }
+
+    private P2pVerdict verdict(int provider, int client, boolean narrate) {
         PciFunction pf = topology.function(provider);
         PciFunction cf = topology.function(client);
         int[] pchain = topology.chain(provider);
         int[] cchain = topology.chain(client);
+        // the kernel's nested loops: the first device of the provider's chain found on the client's
         int ia = -1;
         int ib = -1;
         outer:
@@ -275,38 +334,42 @@ public final class P2pDmaDecision {
                 }
             }
         }
-        List<String> steps = new ArrayList<>();
-        List<String> path = new ArrayList<>();
-        List<PciAddress> offenders = new ArrayList<>();
-        List<String> assumed = new ArrayList<>();
-        steps.add("provider chain: " + chainText(pchain) + " (root bus of " + topology.hostBridgeOf(provider) + ")");
-        steps.add("client chain:   " + chainText(cchain) + " (root bus of " + topology.hostBridgeOf(client) + ")");
+        List<String> steps = narrate ? new ArrayList<>() : NO_STEPS;
+        List<String> path = new ArrayList<>(pchain.length + cchain.length + 2);
+        List<PciAddress> offenders = new ArrayList<>(0);
+        List<String> assumed = new ArrayList<>(0);
+        if (narrate) {
+            steps.add("provider chain: " + chainText(pchain) + " (root bus of " + topology.hostBridgeOf(provider) + ")");
+            steps.add("client chain:   " + chainText(cchain) + " (root bus of " + topology.hostBridgeOf(client) + ")");
+        }
         Optional<PciAddress> common = Optional.empty();
         if (ia >= 0) {
-            PciFunction cu = topology.function(pchain[ia]);
-            common = Optional.of(cu.address());
+            common = Optional.of(topology.function(pchain[ia]).address());
             for (int i = 0; i <= ia; i++) {
-                path.add(name(pchain[i]));
+                path.add(names[pchain[i]]);
             }
             for (int j = ib - 1; j >= 0; j--) {
-                path.add(name(cchain[j]));
+                path.add(names[cchain[j]]);
             }
-            steps.add(provider == client
-                    ? "provider and client are the same function: distance 0"
-                    : "nearest common upstream device: " + cu.address() + " (" + cu.portType().label() + "), " + ia
-                    + " step(s) up from the provider and " + ib + " down to the client: distance " + (ia + ib));
-            List<String> acsChecks = new ArrayList<>();
+            List<String> acsChecks = narrate ? new ArrayList<>() : NO_STEPS;
             for (int i = 0; i <= ia; i++) {
-                acsChecks.add(acsText(pchain[i], offenders, assumed));
+                checkAcs(pchain[i], offenders, assumed, acsChecks, narrate);
             }
             for (int j = 0; j < ib; j++) {
-                acsChecks.add(acsText(cchain[j], offenders, assumed));
+                checkAcs(cchain[j], offenders, assumed, acsChecks, narrate);
             }
-            steps.add("ACS checked on the provider's chain up to and including the common device, and the client's chain below it: "
-                    + String.join(", ", acsChecks));
+            if (narrate) {
+                PciFunction cu = topology.function(pchain[ia]);
+                steps.add(provider == client
+                        ? "provider and client are the same function: distance 0"
+                        : "nearest common upstream device: " + cu.address() + " (" + cu.portType().label() + "), " + ia
+                        + " step(s) up from the provider and " + ib + " down to the client: distance " + (ia + ib));
+                steps.add("ACS checked on the provider's chain up to and including the common device, and the client's chain below it: "
+                        + String.join(", ", acsChecks));
+            }
         } else {
             for (int a : pchain) {
-                path.add(name(a));
+                path.add(names[a]);
             }
             HostBridge hp = topology.hostBridgeOf(provider);
             HostBridge hc = topology.hostBridgeOf(client);
@@ -315,118 +378,133 @@ public final class P2pDmaDecision {
                 path.add(hc.name());
             }
             for (int j = cchain.length - 1; j >= 0; j--) {
-                path.add(name(cchain[j]));
+                path.add(names[cchain[j]]);
             }
-            steps.add("no common upstream device: the traffic must cross the host bridge; distance = " + pchain.length + " + "
-                    + cchain.length + " = " + (pchain.length + cchain.length) + " (ACS is not examined on this route)");
+            if (narrate) {
+                steps.add("no common upstream device: the traffic must cross the host bridge; distance = " + pchain.length + " + "
+                        + cchain.length + " = " + (pchain.length + cchain.length) + " (ACS is not examined on this route)");
+            }
         }
-        // the verdict from this walk alone (the kernel's nested loops), independent of calc()
+        // the verdict from this walk alone, independent of calc()
         int dist = ia >= 0 ? ia + ib : pchain.length + cchain.length;
         boolean acsRedirects = ia >= 0 && !offenders.isEmpty();
         MapType type = ia >= 0 && !acsRedirects ? MapType.BUS_ADDR
                 : hostBridgeAllows(provider, client) ? MapType.THRU_HOST_BRIDGE : MapType.NOT_SUPPORTED;
-        List<String> kernelLog = new ArrayList<>();
-        List<String> explain = new ArrayList<>();
+        List<String> kernelLog = new ArrayList<>(0);
+        List<String> explain = new ArrayList<>(2);
         if (type == MapType.BUS_ADDR) {
             explain.add(provider == client
                     ? "same function: its own memory, bus address"
-                    : "provider and client share upstream device " + common.get() + " and no device on the path between them has ACS redirect: bus address");
-            steps.add("verdict: BUS_ADDR, distance " + dist);
+                    : "provider and client share upstream device " + names[pchain[ia]] + " and no device on the path between them has ACS redirect: bus address");
         } else {
             if (ia < 0) {
-                explain.add("no common upstream device: the route crosses the host bridge ("
-                        + String.join(" and ", new java.util.LinkedHashSet<>(List.of(topology.hostBridgeOf(provider).name(), topology.hostBridgeOf(client).name()))) + ")");
+                HostBridge hp = topology.hostBridgeOf(provider);
+                HostBridge hc = topology.hostBridgeOf(client);
+                explain.add("no common upstream device: the route crosses the host bridge (" + hp.name()
+                        + (hp.equals(hc) ? "" : " and " + hc.name()) + ")");
             }
             if (acsRedirects) {
-                kernelLog.add(cf.logPrefix() + ": ACS redirect is set between the client and provider (" + pf.address() + ")");
-                kernelLog.add(cf.logPrefix() + ": to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir="
+                String prefix = logPrefix(client);
+                kernelLog.add(prefix + ": ACS redirect is set between the client and provider (" + names[provider] + ")");
+                kernelLog.add(prefix + ": to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir="
                         + acsListText(offenders));
                 explain.add("ACS redirect (RR/CR/EC) is set on " + offenders + ": requests are sent up to the root complex");
-                steps.add("ACS redirect on " + offenders + ": the route goes through the host bridge");
+                if (narrate) {
+                    steps.add("ACS redirect on " + offenders + ": the route goes through the host bridge");
+                }
             }
-            hostBridgeStory(provider, client, acsRedirects, type, kernelLog, explain, steps);
+            hostBridgeStory(provider, client, acsRedirects, type, kernelLog, explain, steps, narrate);
+        }
+        if (narrate) {
             steps.add("verdict: " + type + ", distance " + dist);
         }
-        List<String> reasons = new ArrayList<>(kernelLog);
+        List<String> reasons = new ArrayList<>(kernelLog.size() + explain.size() + assumed.size());
+        reasons.addAll(kernelLog);
         reasons.addAll(explain);
         reasons.addAll(assumed);
         return new P2pVerdict(pf.address(), cf.address(), type, dist, path, common, offenders, kernelLog, reasons, steps);
     }
 
     private void hostBridgeStory(int provider, int client, boolean warn, MapType type, List<String> kernelLog,
-                                 List<String> explain, List<String> steps) {
-        PciFunction cf = topology.function(client);
-        PciFunction pf = topology.function(provider);
+                                 List<String> explain, List<String> steps, boolean narrate) {
         if (cpuRule) {
-            String c = cpu.get().describe();
-            explain.add("CPU rule: " + c + " is an AMD Zen (family >= 0x17), so every host-bridge path is allowed and the whitelist is not consulted");
-            steps.add("cpu_supports_p2pdma(): yes (" + c + ")");
+            explain.add(cpuRuleText);
+            if (narrate) {
+                steps.add("cpu_supports_p2pdma(): yes (" + cpu.get().describe() + ")");
+            }
             return;
         }
-        steps.add("cpu_supports_p2pdma(): no (" + cpu.map(CpuInfo::describe).orElse("CPU unknown, assumed not AMD Zen") + "); checking the host-bridge whitelist");
+        if (narrate) {
+            steps.add("cpu_supports_p2pdma(): no (" + cpu.map(CpuInfo::describe).orElse("CPU unknown, assumed not AMD Zen")
+                    + "); checking the host-bridge whitelist");
+        }
         int hp = topology.hostBridgeIndexOf(provider);
         int hc = topology.hostBridgeIndexOf(client);
-        boolean same = hp == hc;
-        if (same) {
+        if (hp == hc) {
             whitelistStep(hp, true, warn, kernelLog, explain, steps);
         } else if (whitelistStep(hp, false, warn, kernelLog, explain, steps)) {
             whitelistStep(hc, false, warn, kernelLog, explain, steps);
         }
         if (type == MapType.NOT_SUPPORTED) {
-            kernelLog.add(cf.logPrefix() + ": cannot be used for peer-to-peer DMA as the client and provider (" + pf.address()
+            kernelLog.add(logPrefix(client) + ": cannot be used for peer-to-peer DMA as the client and provider (" + names[provider]
                     + ") do not share an upstream bridge or whitelisted host bridge");
         }
     }
 
     /** Models __host_bridge_whitelist() for one host bridge, recording what it saw. */
     private boolean whitelistStep(int h, boolean sameHostBridge, boolean warn, List<String> kernelLog, List<String> explain, List<String> steps) {
+        boolean allowed = sameHostBridge ? hostAllowsSame[h] : hostAllowsAlone[h];
+        String s = sameHostBridge || !hostAllowsSame[h] ? hostText[h] : hostTextNotAcrossBridges[h];
+        explain.add(s);
+        steps.add(s);
+        if (!hostAllowsSame[h] && warn && hostMissLog[h] != null) {
+            kernelLog.add(hostMissLog[h]);
+        }
+        return allowed;
+    }
+
+    /** Describes one host bridge's whitelist answer, once per decision. */
+    private String hostBridgeText(int h, boolean acrossBridges) {
         HostBridge hb = topology.hostBridges().get(h);
         Optional<PciFunction> root = topology.hostBridgeDevice(h);
         if (root.isEmpty()) {
-            String s = "host bridge " + hb + ": no device to check (the first device on its root bus is neither 00.0 nor a root port): not whitelisted";
-            explain.add(s);
-            steps.add(s);
-            return false;
+            return "host bridge " + hb + ": no device to check (the first device on its root bus is neither 00.0 nor a root port): not whitelisted";
         }
         PciFunction r = root.get();
+        String dev = "host bridge " + hb + " device " + r.address() + " " + r.idText();
         Optional<HostBridgeWhitelist.Entry> e = whitelist.lookup(r.vendorId(), r.deviceId());
-        if (e.isPresent()) {
-            if (e.get().requireSameBridge() && !sameHostBridge) {
-                String s = "host bridge " + hb + " device " + r.address() + " " + r.idText() + " (" + e.get().comment()
-                        + ") is whitelisted only for traffic below one host bridge; these devices are below two";
-                explain.add(s);
-                steps.add(s);
-                return false;
-            }
-            String s = "host bridge " + hb + " device " + r.address() + " " + r.idText() + " is whitelisted (" + e.get().comment() + ")";
-            explain.add(s);
-            steps.add(s);
-            return true;
+        if (e.isEmpty()) {
+            return dev + " is not in the P2PDMA whitelist";
         }
-        if (warn) {
-            kernelLog.add(r.logPrefix() + ": Host bridge not in P2PDMA whitelist: " + String.format("%04x:%04x", r.vendorId(), r.deviceId()));
+        if (acrossBridges && e.get().requireSameBridge()) {
+            return dev + " (" + e.get().comment() + ") is whitelisted only for traffic below one host bridge; these devices are below two";
         }
-        String s = "host bridge " + hb + " device " + r.address() + " " + r.idText() + " is not in the P2PDMA whitelist";
-        explain.add(s);
-        steps.add(s);
-        return false;
+        return dev + " is whitelisted (" + e.get().comment() + ")";
     }
 
-    private String acsText(int i, List<PciAddress> offenders, List<String> assumed) {
+    /** Models bridge_has_acs_redir() for one device on the path, noting offenders, assumptions and (narrating) the state. */
+    private void checkAcs(int i, List<PciAddress> offenders, List<String> assumed, List<String> checks, boolean narrate) {
         PciFunction f = topology.function(i);
         if (redirects[i]) {
             offenders.add(f.address());
         }
-        String state = switch (f.acs()) {
-            case AcsState.Present p -> "ctrl " + Acs.describe(p.controlBits());
-            case AcsState.Absent a -> "no ACS";
-            case AcsState.Unknown u -> "unknown, assumed " + (redirects[i] ? "redirect" : "no redirect");
-        };
         if (acsAssumed[i]) {
-            assumed.add("assumed: ACS of " + f.address() + " is unknown (" + ((AcsState.Unknown) f.acs()).reason() + "); treated as "
+            assumed.add("assumed: ACS of " + names[i] + " is unknown (" + ((AcsState.Unknown) f.acs()).reason() + "); treated as "
                     + (redirects[i] ? "redirecting" : "not redirecting"));
         }
-        return f.address() + " [" + state + (redirects[i] ? ": REDIRECT" : "") + "]";
+        if (narrate) {
+            String state = switch (f.acs()) {
+                case AcsState.Present p -> "ctrl " + Acs.describe(p.controlBits());
+                case AcsState.Absent a -> "no ACS";
+                case AcsState.Unknown u -> "unknown, assumed " + (redirects[i] ? "redirect" : "no redirect");
+            };
+            checks.add(names[i] + " [" + state + (redirects[i] ? ": REDIRECT" : "") + "]");
+        }
+    }
+
+    /** The kernel's dev_warn() prefix of a function: driver (or "pci") and address. */
+    private String logPrefix(int i) {
+        return prefixes[i];
     }
 
     /** The hint list as the kernel prints it: names joined by ';' in a 128-byte buffer, final ';' dropped. */
@@ -448,10 +526,6 @@ public final class P2pDmaDecision {
             sb.setLength(sb.length() - 1);
         }
         return sb.toString();
-    }
-
-    private String name(int i) {
-        return topology.function(i).address().toString();
     }
 
     private String chainText(int[] chain) {

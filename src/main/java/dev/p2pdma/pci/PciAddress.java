@@ -110,6 +110,9 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
 
     /** The domain as the kernel prints it: at least four lower-case hex digits. */
     public String domainText() {
+        if (domain == 0) {
+            return "0000";
+        }
         String hex = Integer.toHexString(domain);
         return hex.length() >= 4 ? hex : "0".repeat(4 - hex.length()) + hex;
     }
@@ -127,6 +130,21 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
     /** {@code 0000:00:04.0}. */
     @Override
     public String toString() {
-        return domainText() + ":" + String.format("%02x:%02x.%d", bus, device, function);
+        String d = domainText();
+        char[] c = new char[d.length() + 8];
+        d.getChars(0, d.length(), c, 0);
+        int k = d.length();
+        c[k] = ':';
+        c[k + 1] = HEX[bus >> 4];
+        c[k + 2] = HEX[bus & 0xf];
+        c[k + 3] = ':';
+        c[k + 4] = HEX[device >> 4];
+        c[k + 5] = HEX[device & 0xf];
+        c[k + 6] = '.';
+        c[k + 7] = (char) ('0' + function);
+        return new String(c);
     }
+
+    /** Lower-case hex digits. */
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
 }

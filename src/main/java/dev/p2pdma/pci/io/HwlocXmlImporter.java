@@ -9,6 +9,7 @@ import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
+import dev.p2pdma.pci.PortTypeInference;
 import dev.p2pdma.pci.TopologyException;
 
 import java.io.BufferedInputStream;
@@ -182,7 +183,6 @@ public final class HwlocXmlImporter {
     private static PciTopology build(HwlocXmlReader.Document doc, String name) throws ImportException {
         MachineInfo machine = machineInfo(doc, name);
         PciTopology.Builder tree = PciTopology.builder(machine);
-        Map<HwlocObject, PortType> portTypes = new HashMap<>();
         int placedByBusNumbers = 0;
         try {
             for (HwlocObject o : doc.pciObjects()) {
@@ -198,11 +198,9 @@ public final class HwlocXmlImporter {
                 if (parent instanceof Parent.FromBusNumbers) {
                     placedByBusNumbers++;
                 }
-                PortType port = inferPortType(o, portTypes, problems);
-                portTypes.put(o, port);
-                tree.add(function(o, port, problems), parent);
+                tree.add(function(o, PortType.UNKNOWN, problems), parent);
             }
-            PciTopology topology = tree.build();
+            PciTopology topology = PortTypeInference.inferUnknown(tree.build());
             if (placedByBusNumbers > 0) {
                 topology = topology.withMachine(topology.machine().withNote(placedByBusNumbers
                         + " PCI object(s) sit outside any bridge in the XML (host bridges filtered out?): placed by bus numbers"));
@@ -241,54 +239,6 @@ public final class HwlocXmlImporter {
             return new Parent.RootBus(new HostBridge(a.domain(), a.bus()));
         }
         return new Parent.Bridge(p.address());
-    }
-
-    /**
-     * Infers a PCIe port type from the tree, since hwloc records none. A PCI-to-PCI bridge (class
-     * 0604, prog-if 00) directly below a host bridge is a root port; one below a root port or a
-     * switch downstream port is a switch upstream port; one below an upstream port is a downstream
-     * port. Other bridges (subtractive decode, other classes, no known parent) are
-     * {@link PortType#UNKNOWN}, and so are devices below them; all other devices are assumed to be
-     * endpoints. The reasoning goes into {@code problems}.
-     */
-    private static PortType inferPortType(HwlocObject o, Map<HwlocObject, PortType> known, List<String> problems) {
-        Optional<HwlocObject> above = o.pciParent();
-        PortType parentPort = above.map(known::get).orElse(null);
-        if (o.kind() == HwlocObject.Kind.PCI_DEVICE) {
-            if (above.isPresent() && above.get().kind() == HwlocObject.Kind.PCI_BRIDGE && parentPort == PortType.UNKNOWN) {
-                problems.add("port type unknown: below bridge " + above.get().address() + " whose type is unknown (hwloc XML records no PCIe capability)");
-                return PortType.UNKNOWN;
-            }
-            problems.add("port type assumed: endpoint (hwloc XML records no PCIe capability)");
-            return PortType.ENDPOINT;
-        }
-        HwlocPciText.PciType t = o.pciType();
-        String reason;
-        PortType port;
-        if (t.classId() != CLASS_PCI_BRIDGE) {
-            port = PortType.UNKNOWN;
-            reason = String.format("class %04x is not a PCI-to-PCI bridge", t.classId());
-        } else if (t.progIf().isPresent() && t.progIf().getAsInt() != 0) {
-            port = PortType.UNKNOWN;
-            reason = String.format("prog-if %02x: a PCIe port has prog-if 00", t.progIf().getAsInt());
-        } else if (above.isEmpty()) {
-            port = PortType.UNKNOWN;
-            reason = "not inside a host bridge or bridge in the XML";
-        } else if (above.get().kind() == HwlocObject.Kind.HOST_BRIDGE) {
-            port = PortType.ROOT_PORT;
-            reason = "a PCI-to-PCI bridge on a root bus";
-        } else if (parentPort == PortType.ROOT_PORT || parentPort == PortType.DOWNSTREAM_PORT) {
-            port = PortType.UPSTREAM_PORT;
-            reason = "a PCI-to-PCI bridge below a " + parentPort.label();
-        } else if (parentPort == PortType.UPSTREAM_PORT) {
-            port = PortType.DOWNSTREAM_PORT;
-            reason = "a PCI-to-PCI bridge below a " + parentPort.label();
-        } else {
-            port = PortType.UNKNOWN;
-            reason = "below a bridge whose type is unknown";
-        }
-        problems.add("port type inferred from the hwloc tree, not read: " + port.label() + " (" + reason + ")");
-        return port;
     }
 
     private static PciFunction function(HwlocObject o, PortType port, List<String> problems) {

@@ -6,6 +6,7 @@ import dev.p2pdma.pci.MachineInfo;
 import dev.p2pdma.pci.Parent;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.pci.PortTypeInference;
 import dev.p2pdma.pci.PortType;
 import dev.p2pdma.pci.TopologyException;
 
@@ -107,7 +108,7 @@ public final class LspciImporter {
                 }
                 builder.add(f, Parent.FROM_BUS_NUMBERS);
             }
-            topology = builder.build();
+            topology = PortTypeInference.inferUnknown(builder.build());
         } catch (TopologyException e) {
             throw new ImportException(source + ": " + oneLine(e.getMessage()), e);
         }

@@ -12,6 +12,7 @@ import dev.p2pdma.pci.Parent;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.pci.PortTypeInference;
 import dev.p2pdma.pci.TopologyException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -149,7 +150,7 @@ public final class SysfsImporter {
             for (int i = 0; i < functions.size(); i++) {
                 builder.add(functions.get(i), parents.get(i));
             }
-            return builder.build();
+            return PortTypeInference.inferUnknown(builder.build());
         } catch (TopologyException ex) {
             throw new ImportException(tree.source() + ": " + ex.getMessage(), ex);
         }

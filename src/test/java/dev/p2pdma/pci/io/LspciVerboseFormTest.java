@@ -108,11 +108,12 @@ class LspciVerboseFormTest {
     }
 
     @Test
-    void accessDeniedCapabilitiesLeaveAcsAndPortTypeUnknown() throws Exception {
+    void accessDeniedCapabilitiesLeaveAcsUnknownAndThePortTypeIsInferredFromTheTree() throws Exception {
         PciFunction f = only(LspciDumps.write(dir, "user", "00:01.0 PCI bridge [0604]: Intel Corporation Device [8086:1901] (rev 07)\n"
                 + "\tBus: primary=00, secondary=01, subordinate=01, sec-latency=0\n"
                 + "\tCapabilities: <access denied>\n"));
-        assertThat(f.portType()).isEqualTo(PortType.UNKNOWN);
+        assertThat(f.portType()).isEqualTo(PortType.ROOT_PORT);
+        assertThat(f.problems()).anySatisfy(p -> assertThat(p).startsWith("port type inferred from the tree, not read"));
         assertThat(f.acs()).isInstanceOfSatisfying(AcsState.Unknown.class,
                 u -> assertThat(u.reason()).contains("access denied"));
     }
