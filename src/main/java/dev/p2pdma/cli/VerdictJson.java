@@ -78,7 +78,9 @@ final class VerdictJson {
         v.commonUpstream().ifPresent(c -> g.writeStringProperty("common_upstream", c.toString()));
         strings(g, "acs_redirecting", v.acsRedirecting().stream().map(PciAddress::toString).toList());
         strings(g, "kernel_log", v.kernelLog());
-        strings(g, "steps", v.steps());
+        if (!v.steps().isEmpty()) {
+            strings(g, "steps", v.steps());
+        }
         g.writeEndObject();
     }
 
