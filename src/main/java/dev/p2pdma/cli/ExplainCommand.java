@@ -42,9 +42,7 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new UsageError("--format must be text or json, got '" + format + "'");
-        }
+        UsageError.requireOneOf("--format", format, "text", "json");
         Analysis a = Analysis.load(input);
         PciTopology t = a.topology();
         int p = resolve(t, provider);

@@ -26,9 +26,7 @@ final class MatrixCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new UsageError("--format must be text or json, got '" + format + "'");
-        }
+        UsageError.requireOneOf("--format", format, "text", "json");
         Analysis a = Analysis.load(input);
         P2pMatrix m = P2pMatrix.compute(a.decision());
         var out = spec.commandLine().getOut();

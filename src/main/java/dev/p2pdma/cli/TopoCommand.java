@@ -26,11 +26,12 @@ final class TopoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        UsageError.requireOneOf("--format", format, "text", "yaml", "json");
         var out = spec.commandLine().getOut();
         switch (format) {
             case "text" -> TreeText.write(Analysis.load(input), out);
             case "yaml", "json" -> Importers.writeTopologyFile(Analysis.load(input).topology(), format, out);
-            default -> throw new UsageError("--format must be text, yaml or json, got '" + format + "'");
+            default -> throw new IllegalStateException(format);
         }
         out.flush();
         return 0;

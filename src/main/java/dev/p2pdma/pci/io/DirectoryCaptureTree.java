@@ -2,7 +2,6 @@ package dev.p2pdma.pci.io;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -121,9 +120,6 @@ final class DirectoryCaptureTree extends ContainedCaptureTree {
     }
 
     private ImportException unreadable(String canonical, IOException e) {
-        String why = e instanceof AccessDeniedException ? "permission denied"
-                : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
-                : String.valueOf(e.getMessage());
-        return new ImportException(describe(canonical) + ": cannot read: " + Texts.path(why), e);
+        return new ImportException(describe(canonical) + ": cannot read: " + Texts.ioReason(e), e);
     }
 }

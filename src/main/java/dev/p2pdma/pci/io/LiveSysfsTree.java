@@ -2,9 +2,7 @@ package dev.p2pdma.pci.io;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -110,9 +108,6 @@ final class LiveSysfsTree implements CaptureTree {
     }
 
     private ImportException unreadable(String path, IOException e) {
-        String why = e instanceof AccessDeniedException ? "permission denied"
-                : e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
-                : String.valueOf(e.getMessage());
-        return new ImportException(describe(path) + ": cannot read: " + Texts.path(why), e);
+        return new ImportException(describe(path) + ": cannot read: " + Texts.ioReason(e), e);
     }
 }

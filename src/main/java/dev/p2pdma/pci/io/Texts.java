@@ -56,4 +56,12 @@ final class Texts {
     static String attribute(byte[] bytes) {
         return new String(bytes, StandardCharsets.UTF_8).strip();
     }
+
+    /** Why an I/O call failed, in a few words fit for one line. */
+    static String ioReason(java.io.IOException e) {
+        String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.FileSystemException fse && fse.getReason() != null ? fse.getReason()
+                : String.valueOf(e.getMessage());
+        return path(why);
+    }
 }
