@@ -9,7 +9,7 @@ import java.util.Map;
  * One value of a parsed topology file, with the line it starts on: the small tree the reader
  * decodes, the same for YAML and JSON. Immutable.
  */
-sealed interface DocNode permits DocNode.Mapping, DocNode.Sequence, DocNode.Scalar {
+public sealed interface DocNode permits DocNode.Mapping, DocNode.Sequence, DocNode.Scalar {
 
     /** The 1-based line the value starts on, 0 when the parser did not say. */
     int line();

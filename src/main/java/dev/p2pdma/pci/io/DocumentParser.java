@@ -28,7 +28,7 @@ import tools.jackson.dataformat.yaml.YAMLParser;
  *
  * <p>Stateless and thread-safe (the Jackson mappers are shared, read-only).
  */
-final class DocumentParser {
+public final class DocumentParser {
 
     /**
      * Deepest nesting of mappings and lists: a PCI hierarchy has at most 256 bus levels, and each
@@ -80,7 +80,7 @@ final class DocumentParser {
      * @param file   the file's name for messages
      * @throws ImportException one line naming the file and line
      */
-    static DocNode parse(String text, TopologyFileFormat format, String file) throws ImportException {
+    public static DocNode parse(String text, TopologyFileFormat format, String file) throws ImportException {
         ObjectMapper mapper = format == TopologyFileFormat.JSON ? JSON : YAML;
         try (JsonParser p = mapper.createParser(text)) {
             JsonToken first = p.nextToken();
