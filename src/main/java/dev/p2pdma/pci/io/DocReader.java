@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
 public final class DocReader {
 
     /** {@code 0x...}. */
-    private static final Pattern HEX = Pattern.compile("0[xX]([0-9a-fA-F]{1,16})");
+    private static final Pattern HEX = Pattern.compile("0[xX]([0-9a-fA-F]{1,64})");
     /** A decimal with an optional binary size suffix. */
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,20})\\s*(|B|KiB|MiB|GiB|TiB|K|M|G|T)");
     /** 2^64 - 1. */
@@ -39,7 +39,7 @@ public final class DocReader {
 
     /** An error at a line. */
     public ImportException error(int line, String what) {
-        return new ImportException(file + (line > 0 ? ":" + line : "") + ": " + Messages.oneLine(what));
+        return new ImportException(Messages.oneLine(what) + Messages.at(file, line));
     }
 
     /** The node as a mapping. */

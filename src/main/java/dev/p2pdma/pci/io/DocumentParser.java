@@ -177,15 +177,15 @@ public final class DocumentParser {
         }
         if (y.isCurrentAlias()) {
             throw new ImportException("YAML aliases (*" + Messages.quote(y.getString()).replace("'", "")
-                    + ") are not allowed in a topology file" + Messages.at(file, line));
+                    + ") are not allowed in a p2pdma input file" + Messages.at(file, line));
         }
         if (y.getObjectId() != null) {
             throw new ImportException("YAML anchors (&" + Messages.quote(String.valueOf(y.getObjectId())).replace("'", "")
-                    + ") are not allowed in a topology file" + Messages.at(file, line));
+                    + ") are not allowed in a p2pdma input file" + Messages.at(file, line));
         }
         if (y.getTypeId() != null) {
             throw new ImportException("YAML tags (" + Messages.quote(String.valueOf(y.getTypeId())).replace("'", "")
-                    + ") are not allowed in a topology file" + Messages.at(file, line));
+                    + ") are not allowed in a p2pdma input file" + Messages.at(file, line));
         }
     }
 

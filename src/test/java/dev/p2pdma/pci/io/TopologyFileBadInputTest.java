@@ -298,7 +298,7 @@ class TopologyFileBadInputTest {
         }
         String bomb = sb.toString();
         assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThat(yaml(bomb))
-                .contains("YAML anchors (&a0) are not allowed in a topology file", "line 3"));
+                .contains("YAML anchors (&a0) are not allowed in a p2pdma input file", "line 3"));
     }
 
     @Test

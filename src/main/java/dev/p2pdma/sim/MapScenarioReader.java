@@ -1,0 +1,250 @@
+package dev.p2pdma.sim;
+
+import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.io.DocNode;
+import dev.p2pdma.pci.io.DocReader;
+import dev.p2pdma.pci.io.ImportException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads a {@code p2pdma map} scenario file (YAML or JSON; format in README "Mapping scenarios")
+ * strictly: unknown fields, zero lengths, overlapping or out-of-range RAM pieces, offsets past a
+ * page, masks wider than 64 bits and malformed addresses each give one {@link ImportException}
+ * line naming the file and line. Devices are checked against the topology when the scenario runs.
+ * Stateless; thread-safe.
+ */
+public final class MapScenarioReader {
+
+    /** Top-level fields. */
+    private static final Set<String> TOP = Set.of("topology", "ram", "era", "direction", "providers", "client", "sg");
+    /** Fields of {@code topology}. */
+    private static final Set<String> TOPOLOGY = Set.of("sysfs", "hwloc", "lspci", "topology", "kernel_params", "cpu");
+    /** Fields of {@code client}. */
+    private static final Set<String> CLIENT = Set.of("device", "backend", "dma_mask", "dma_mask_bits", "coherent_dma_mask",
+            "coherent_dma_mask_bits", "bus_dma_limit", "max_segment_size", "segment_boundary_mask", "min_align_mask", "coherent", "swiotlb",
+            "dma_ranges");
+    /** Fields of a provider. */
+    private static final Set<String> PROVIDER = Set.of("device", "bar", "size", "offset", "publish");
+    /** Fields of a DMA range. */
+    private static final Set<String> RANGE = Set.of("cpu", "dma", "size");
+    /** Fields of a RAM piece. */
+    private static final Set<String> RAM_PIECE = Set.of("phys", "length");
+    /** Fields of a p2pmem piece. */
+    private static final Set<String> P2P_PIECE = Set.of("provider", "offset", "length");
+    /** Largest scatterlist entry: an unsigned int length. */
+    private static final long MAX_PIECE_BYTES = 0xFFFF_FFFFL;
+
+    private MapScenarioReader() {
+    }
+
+    /** Reads and checks a scenario file. */
+    public static MapScenario read(Path file) throws ImportException {
+        if (!Files.isRegularFile(file)) {
+            throw new ImportException(file + ": no such scenario file");
+        }
+        String text;
+        try {
+            if (Files.size(file) > (16 << 20)) {
+                throw new ImportException(file + ": scenario file larger than 16 MiB");
+            }
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ImportException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        Path base = file.toAbsolutePath().getParent();
+        return read(text, file.toString(), base);
+    }
+
+    /** Reads a scenario from text; relative paths resolve against {@code base}. */
+    public static MapScenario read(String text, String fileName, Path base) throws ImportException {
+        DocReader r = new DocReader(fileName);
+        DocNode.Mapping top = r.mapping(r.parse(text), "the scenario");
+        r.allowOnly(top, TOP, "the scenario");
+        MapScenario.TopologySource source = topology(r, r.mapping(r.required(top, "topology", "the scenario").value(), "topology"), base);
+        long ram = r.optional(top, "ram").isPresent() ? r.bounded(r.optional(top, "ram").get(), "scenario", PageSize.PAGE_SIZE, 1L << 46) : 1L << 30;
+        if ((ram & PageSize.PAGE_MASK) != 0) {
+            throw r.error(r.optional(top, "ram").get().line(), "ram must be a whole number of 4 KiB pages");
+        }
+        String era = choice(r, top, "era", "sg", Set.of("sg", "rfc"), "scenario");
+        String dir = choice(r, top, "direction", "bidirectional", Set.of("to_device", "from_device", "bidirectional"), "scenario");
+        List<MapScenario.Provider> providers = new ArrayList<>();
+        if (r.optional(top, "providers").isPresent()) {
+            for (DocNode n : r.list(r.optional(top, "providers").get().value(), "providers")) {
+                providers.add(provider(r, r.mapping(n, "a provider")));
+            }
+        }
+        MapScenario.Client client = client(r, r.mapping(r.required(top, "client", "the scenario").value(), "client"));
+        List<MapScenario.Piece> pieces = new ArrayList<>();
+        DocNode.Field sg = r.required(top, "sg", "the scenario");
+        for (DocNode n : r.list(sg.value(), "sg")) {
+            pieces.add(piece(r, r.mapping(n, "an sg piece"), ram));
+        }
+        if (pieces.isEmpty()) {
+            throw r.error(sg.line(), "sg must list at least one piece");
+        }
+        checkOverlaps(r, pieces);
+        return new MapScenario(source, ram, era, client, providers, pieces, dir);
+    }
+
+    private static MapScenario.TopologySource topology(DocReader r, DocNode.Mapping m, Path base) throws ImportException {
+        r.allowOnly(m, TOPOLOGY, "topology");
+        String kind = null;
+        Path path = null;
+        for (String k : List.of("sysfs", "hwloc", "lspci", "topology")) {
+            Optional<DocNode.Field> f = r.optional(m, k);
+            if (f.isPresent()) {
+                if (kind != null) {
+                    throw r.error(f.get().line(), "topology names both " + kind + " and " + k + ": give one");
+                }
+                kind = k;
+                path = base.resolve(r.string(f.get(), "topology"));
+            }
+        }
+        if (kind == null) {
+            throw r.error(m.line(), "topology needs one of sysfs, hwloc, lspci or topology");
+        }
+        List<String> params = new ArrayList<>();
+        if (r.optional(m, "kernel_params").isPresent()) {
+            DocNode.Field f = r.optional(m, "kernel_params").get();
+            for (DocNode n : r.list(f.value(), "topology.kernel_params")) {
+                params.add(r.string(new DocNode.Field("kernel_params", n.line(), n), "topology"));
+            }
+        }
+        Optional<String> cpu = r.optional(m, "cpu").isPresent() ? Optional.of(r.string(r.optional(m, "cpu").get(), "topology")) : Optional.empty();
+        return new MapScenario.TopologySource(kind, path, params, cpu);
+    }
+
+    private static MapScenario.Provider provider(DocReader r, DocNode.Mapping m) throws ImportException {
+        r.allowOnly(m, PROVIDER, "a provider");
+        PciAddress a = address(r, r.required(m, "device", "a provider"), "provider");
+        int bar = (int) r.bounded(r.required(m, "bar", "provider " + a), "provider " + a, 0, 5);
+        long size = r.optional(m, "size").isPresent() ? r.unsigned64(r.optional(m, "size").get(), "provider " + a) : 0;
+        long off = r.optional(m, "offset").isPresent() ? r.unsigned64(r.optional(m, "offset").get(), "provider " + a) : 0;
+        boolean publish = r.optional(m, "publish").isEmpty() || r.bool(r.optional(m, "publish").get(), "provider " + a);
+        return new MapScenario.Provider(a, bar, size, off, publish);
+    }
+
+    private static MapScenario.Client client(DocReader r, DocNode.Mapping m) throws ImportException {
+        r.allowOnly(m, CLIENT, "client");
+        PciAddress a = address(r, r.required(m, "device", "client"), "client");
+        String backend = choice(r, m, "backend", "direct", Set.of("direct", "no-p2p"), "client");
+        long mask = mask(r, m, "dma_mask", 64);
+        long coherent = mask(r, m, "coherent_dma_mask", 64);
+        long limit = r.optional(m, "bus_dma_limit").isPresent() ? r.unsigned64(r.optional(m, "bus_dma_limit").get(), "client") : 0;
+        long maxSeg = r.optional(m, "max_segment_size").isPresent()
+                ? r.bounded(r.optional(m, "max_segment_size").get(), "client", 1, 0xFFFF_FFFFL) : 65536;
+        long boundary = r.optional(m, "segment_boundary_mask").isPresent()
+                ? r.unsigned64(r.optional(m, "segment_boundary_mask").get(), "client") : 0xFFFF_FFFFL;
+        long minAlign = r.optional(m, "min_align_mask").isPresent() ? r.bounded(r.optional(m, "min_align_mask").get(), "client", 0, 0xFFFF_FFFFL) : 0;
+        boolean isCoherent = r.optional(m, "coherent").isEmpty() || r.bool(r.optional(m, "coherent").get(), "client");
+        String swiotlb = choice(r, m, "swiotlb", "auto", Set.of("auto", "force", "off"), "client");
+        List<MapScenario.DmaRange> ranges = new ArrayList<>();
+        if (r.optional(m, "dma_ranges").isPresent()) {
+            for (DocNode n : r.list(r.optional(m, "dma_ranges").get().value(), "client.dma_ranges")) {
+                DocNode.Mapping rm = r.mapping(n, "a DMA range");
+                r.allowOnly(rm, RANGE, "a DMA range");
+                ranges.add(new MapScenario.DmaRange(r.unsigned64(r.required(rm, "cpu", "a DMA range"), "dma_ranges"),
+                        r.unsigned64(r.required(rm, "dma", "a DMA range"), "dma_ranges"),
+                        r.bounded(r.required(rm, "size", "a DMA range"), "dma_ranges", 1, Long.MAX_VALUE)));
+            }
+        }
+        return new MapScenario.Client(a, backend, mask, coherent, limit, maxSeg, boundary, minAlign, isCoherent, swiotlb, ranges);
+    }
+
+    /** A mask given as a value ({@code NAME}) or as a bit count ({@code NAME_bits}, 0..64); default all ones of {@code bits}. */
+    private static long mask(DocReader r, DocNode.Mapping m, String name, int defaultBits) throws ImportException {
+        Optional<DocNode.Field> value = r.optional(m, name);
+        Optional<DocNode.Field> bits = r.optional(m, name + "_bits");
+        if (value.isPresent() && bits.isPresent()) {
+            throw r.error(bits.get().line(), "client gives both " + name + " and " + name + "_bits: give one");
+        }
+        if (bits.isPresent()) {
+            return dmaBitMask((int) r.bounded(bits.get(), "client", 0, 64));
+        }
+        return value.isPresent() ? r.unsigned64(value.get(), "client") : dmaBitMask(defaultBits);
+    }
+
+    /** DMA_BIT_MASK(n). */
+    static long dmaBitMask(int n) {
+        return n == 64 ? -1L : (1L << n) - 1;
+    }
+
+    private static MapScenario.Piece piece(DocReader r, DocNode.Mapping m, long ram) throws ImportException {
+        if (m.fields().size() != 1) {
+            throw r.error(m.line(), "an sg piece is either {ram: {...}} or {p2pmem: {...}}");
+        }
+        DocNode.Field kind = m.fields().values().iterator().next();
+        DocNode.Mapping body = r.mapping(kind.value(), "sg piece " + kind.name());
+        switch (kind.name()) {
+            case "ram" -> {
+                r.allowOnly(body, RAM_PIECE, "a RAM piece");
+                long phys = r.unsigned64(r.required(body, "phys", "a RAM piece"), "ram piece");
+                long len = length(r, r.required(body, "length", "a RAM piece"));
+                if (Long.compareUnsigned(phys, ram) >= 0 || Long.compareUnsigned(phys + len, ram) > 0 || phys + len < phys) {
+                    throw r.error(kind.line(), String.format("RAM piece 0x%x+0x%x lies outside RAM (0x0-0x%x)", phys, len, ram - 1));
+                }
+                return new MapScenario.RamPiece(phys, len, kind.line());
+            }
+            case "p2pmem" -> {
+                r.allowOnly(body, P2P_PIECE, "a p2pmem piece");
+                PciAddress a = address(r, r.required(body, "provider", "a p2pmem piece"), "p2pmem piece");
+                long off = r.optional(body, "offset").isPresent() ? r.unsigned64(r.optional(body, "offset").get(), "p2pmem piece") : 0;
+                if (Long.compareUnsigned(off, PageSize.PAGE_SIZE) >= 0) {
+                    throw r.error(kind.line(), "p2pmem piece offset " + Long.toUnsignedString(off) + " is past the first page (must be below 4096)");
+                }
+                return new MapScenario.P2pPiece(a, off, length(r, r.required(body, "length", "a p2pmem piece")), kind.line());
+            }
+            default -> throw r.error(kind.line(), "unknown sg piece kind '" + kind.name() + "' (ram or p2pmem)");
+        }
+    }
+
+    private static long length(DocReader r, DocNode.Field f) throws ImportException {
+        long len = r.unsigned64(f, "sg piece");
+        if (len == 0) {
+            throw r.error(f.line(), "sg piece length must not be zero");
+        }
+        if (Long.compareUnsigned(len, MAX_PIECE_BYTES) > 0) {
+            throw r.error(f.line(), "sg piece length " + Long.toUnsignedString(len) + " does not fit a scatterlist entry (at most 0xffffffff)");
+        }
+        return len;
+    }
+
+    private static void checkOverlaps(DocReader r, List<MapScenario.Piece> pieces) throws ImportException {
+        List<MapScenario.RamPiece> ram = new ArrayList<>();
+        for (MapScenario.Piece p : pieces) {
+            if (p instanceof MapScenario.RamPiece rp) {
+                for (MapScenario.RamPiece o : ram) {
+                    if (rp.physAddress() < o.physAddress() + o.lengthBytes() && o.physAddress() < rp.physAddress() + rp.lengthBytes()) {
+                        throw r.error(rp.line(), String.format("RAM piece 0x%x+0x%x overlaps the piece on line %d", rp.physAddress(), rp.lengthBytes(), o.line()));
+                    }
+                }
+                ram.add(rp);
+            }
+        }
+    }
+
+    private static PciAddress address(DocReader r, DocNode.Field f, String ctx) throws ImportException {
+        String t = r.string(f, ctx);
+        return PciAddress.tryParse(t).orElseThrow(() -> r.error(f.line(), ctx + ": '" + t + "' is not a PCI address ([domain:]bus:device.function)"));
+    }
+
+    private static String choice(DocReader r, DocNode.Mapping m, String name, String dflt, Set<String> allowed, String ctx) throws ImportException {
+        Optional<DocNode.Field> f = r.optional(m, name);
+        if (f.isEmpty()) {
+            return dflt;
+        }
+        String v = r.string(f.get(), ctx);
+        if (!allowed.contains(v)) {
+            throw r.error(f.get().line(), ctx + "." + name + " must be one of " + allowed.stream().sorted().toList() + ", got '" + v + "'");
+        }
+        return v;
+    }
+}
