@@ -13,6 +13,12 @@ import java.util.Optional;
  * and points to the next chunk. Invariants: a chain entry has no page and length 0; END and CHAIN
  * are never both set. Not thread-safe: a scatterlist belongs to one caller at a time, as in the
  * kernel.
+ *
+ * <p>Lengths are the kernel's {@code unsigned int}: {@link #length()} and {@link #dmaLength()} return
+ * the 32 bits as a Java {@code int}, to be read as unsigned (a segment of 0xFFFFF000 bytes, which
+ * {@code sg_alloc_table_from_pages()} makes, reads back as -4096). {@link #lengthBytes()} and
+ * {@link #dmaLengthBytes()} give the same values widened without sign; every computation in this
+ * package uses them.
  */
 public final class SgEntry {
 
@@ -29,30 +35,26 @@ public final class SgEntry {
     /** The DMA_MAPPING_ERROR sentinel. */
     public static final long DMA_MAPPING_ERROR = -1L;
 
-    /** The chunk this entry is in. */
-    private final SgEntry[] chunk;
-    /** Its index in the chunk. */
-    private final int index;
+    /** The entry after this one in its chunk, null for the chunk's last entry (the chunk array is not kept: 8 bytes less per entry). */
+    private SgEntry nextInChunk;
     /** The page, or null (empty entry or chain link). */
     private Page page;
     /** The chunk this entry links to when it is a chain entry. */
     private SgEntry[] chainTo;
-    /** CHAIN / END / RFC P2PDMA bits. */
-    private int linkFlags;
+    /** CHAIN / END / RFC P2PDMA bits (3 bits used; a byte keeps the entry at 48 bytes). */
+    private byte linkFlags;
     /** Byte offset into the page. */
     private int offset;
-    /** Byte length on the CPU side. */
+    /** Byte length on the CPU side: the kernel's unsigned int, stored as its 32 bits. */
     private int length;
     /** Filled by mapping. */
     private long dmaAddress;
-    /** Filled by mapping. */
+    /** Filled by mapping: the kernel's unsigned int, stored as its 32 bits. */
     private int dmaLength;
-    /** SG_DMA_BUS_ADDRESS / SG_DMA_SWIOTLB. */
-    private int dmaFlags;
+    /** SG_DMA_BUS_ADDRESS / SG_DMA_SWIOTLB (2 bits of the kernel's 32 used; a byte keeps the entry at 48 bytes). */
+    private byte dmaFlags;
 
-    private SgEntry(SgEntry[] chunk, int index) {
-        this.chunk = chunk;
-        this.index = index;
+    private SgEntry() {
     }
 
     /** Models sg_init_table(): a zeroed chunk of {@code n} entries, the last marked END. */
@@ -61,10 +63,14 @@ public final class SgEntry {
             throw new IllegalArgumentException("a scatterlist chunk needs at least one entry: " + n);
         }
         SgEntry[] c = new SgEntry[n];
-        for (int i = 0; i < n; i++) {
-            c[i] = new SgEntry(c, i);
+        SgEntry prev = c[0] = new SgEntry();
+        for (int i = 1; i < n; i++) {
+            SgEntry e = new SgEntry();
+            prev.nextInChunk = e;
+            c[i] = e;
+            prev = e;
         }
-        c[n - 1].linkFlags = SG_END;
+        prev.linkFlags = SG_END;
         return c;
     }
 
@@ -79,24 +85,28 @@ public final class SgEntry {
         if ((linkFlags & SG_END) != 0) {
             return null;
         }
-        if (index + 1 >= chunk.length) {
+        SgEntry n = nextInChunk;
+        if (n == null) {
             throw new IllegalStateException("scatterlist runs off its chunk without END or CHAIN");
         }
-        SgEntry n = chunk[index + 1];
         return (n.linkFlags & SG_CHAIN) != 0 ? n.chainTo[0] : n;
     }
 
     /** Models sg_chain(prv, prv_nents, next): the last entry of {@code prv} becomes a link to {@code next}. */
     public static void chain(SgEntry[] prv, int prvNents, SgEntry[] next) {
-        SgEntry link = prv[prvNents - 1];
-        link.page = null;
-        link.offset = 0;
-        link.length = 0;
-        link.chainTo = next;
-        link.linkFlags = (link.linkFlags & ~SG_END & ~SG_PCI_P2PDMA) | SG_CHAIN;
+        prv[prvNents - 1].becomeLinkTo(next);
     }
 
-    /** Models sg_set_page(): keeps the CHAIN and END bits. */
+    /** Models __sg_chain(): this entry becomes a link to {@code next} (no page, offset and length 0, END cleared). */
+    void becomeLinkTo(SgEntry[] next) {
+        page = null;
+        offset = 0;
+        length = 0;
+        chainTo = next;
+        linkFlags = (byte) ((linkFlags & ~SG_END & ~SG_PCI_P2PDMA) | SG_CHAIN);
+    }
+
+    /** Models sg_set_page(): keeps the CHAIN and END bits; {@code length} is unsigned (its 32 bits). */
     public void setPage(Page page, int length, int offset) {
         if ((linkFlags & SG_CHAIN) != 0) {
             throw new IllegalStateException("cannot put a page in a chain entry");
@@ -108,7 +118,7 @@ public final class SgEntry {
 
     /** Models sg_mark_end(): END set, CHAIN cleared. */
     public void markEnd() {
-        linkFlags = (linkFlags | SG_END) & ~SG_CHAIN;
+        linkFlags = (byte) ((linkFlags | SG_END) & ~SG_CHAIN);
     }
 
     /** Models sg_unmark_end(). */
@@ -141,12 +151,24 @@ public final class SgEntry {
         return page;
     }
 
+    /** The byte offset into the page. */
     public int offset() {
         return offset;
     }
 
+    /** The CPU byte length's 32 bits (the kernel's unsigned int): read with {@link #lengthBytes()} when it may reach 2^31. */
     public int length() {
         return length;
+    }
+
+    /** The CPU byte length, 0 .. 0xFFFFFFFF. */
+    public long lengthBytes() {
+        return Integer.toUnsignedLong(length);
+    }
+
+    /** Sets the length alone (the append builder grows its last entry in place); {@code lengthBits} is unsigned. */
+    void setLength(int lengthBits) {
+        this.length = lengthBits;
     }
 
     /** Models sg_phys(): the page's physical address plus the offset. */
@@ -157,9 +179,22 @@ public final class SgEntry {
         return page.physAddress() + offset;
     }
 
-    /** The number of pages the CPU side spans: ceil((offset + length) / PAGE_SIZE). */
+    /**
+     * Models sg_page_count(): the pages the CPU side spans, ceil((offset + length) / PAGE_SIZE), with
+     * the length read as unsigned. (The kernel adds in 32 bits; the sum cannot wrap for entries the
+     * builders make, whose offset plus length stays within max_segment.)
+     */
     public int pageCount() {
-        return (int) ((offset + (long) length + PageSize.PAGE_SIZE - 1) >>> PageSize.PAGE_SHIFT);
+        return spanPages(lengthBytes());
+    }
+
+    /** Models sg_dma_page_count(): ceil((offset + dma_length) / PAGE_SIZE), dma_length unsigned. */
+    public int dmaPageCount() {
+        return spanPages(dmaLengthBytes());
+    }
+
+    private int spanPages(long bytes) {
+        return (int) ((Integer.toUnsignedLong(offset) + bytes + PageSize.PAGE_SIZE - 1) >>> PageSize.PAGE_SHIFT);
     }
 
     /** sg_dma_address(). */
@@ -167,15 +202,22 @@ public final class SgEntry {
         return dmaAddress;
     }
 
+    /** Sets sg_dma_address() (mapping). */
     public void setDmaAddress(long dmaAddress) {
         this.dmaAddress = dmaAddress;
     }
 
-    /** sg_dma_len(). */
+    /** sg_dma_len(): the 32 bits of the kernel's unsigned int; see {@link #dmaLengthBytes()}. */
     public int dmaLength() {
         return dmaLength;
     }
 
+    /** sg_dma_len() widened without sign, 0 .. 0xFFFFFFFF. */
+    public long dmaLengthBytes() {
+        return Integer.toUnsignedLong(dmaLength);
+    }
+
+    /** Sets sg_dma_len() (mapping); {@code dmaLength} is unsigned (its 32 bits). */
     public void setDmaLength(int dmaLength) {
         this.dmaLength = dmaLength;
     }
@@ -240,8 +282,8 @@ public final class SgEntry {
         if (isChain()) {
             return "sg[chain]";
         }
-        return "sg[" + (page == null ? "-" : "pfn 0x" + Long.toHexString(page.pfn())) + " off " + offset + " len " + length
-                + (dmaLength != 0 || dmaAddress != 0 ? String.format(" dma 0x%x/%d", dmaAddress, dmaLength) : "")
+        return "sg[" + (page == null ? "-" : "pfn 0x" + Long.toHexString(page.pfn())) + " off " + offset + " len " + lengthBytes()
+                + (dmaLength != 0 || dmaAddress != 0 ? String.format(" dma 0x%x/%d", dmaAddress, dmaLengthBytes()) : "")
                 + (isDmaBusAddress() || isPageLinkP2pdma() ? " BUS" : "") + (isLast() ? " END" : "") + "]";
     }
 }

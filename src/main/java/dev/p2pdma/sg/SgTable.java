@@ -139,6 +139,7 @@ public final class SgTable {
         this.sgl = chunk;
     }
 
+    /** Where this table's chunks come from. */
     public ChunkAllocator allocator() {
         return allocator;
     }
@@ -229,7 +230,8 @@ public final class SgTable {
     }
 
     /**
-     * Models sg_nents_for_len(): the number of entries whose lengths first reach {@code len}.
+     * Models sg_nents_for_len(): the number of entries whose lengths first reach {@code len}. Lengths
+     * are read as unsigned 32-bit values and {@code len} as an unsigned 64-bit value, as in the kernel.
      *
      * @return the count, 0 for len 0, or EINVAL when the list is too short
      */
@@ -241,12 +243,29 @@ public final class SgTable {
         int n = 0;
         for (SgEntry e = first; e != null; e = e.nextOrNull()) {
             n++;
-            total += e.length();
-            if (total >= len) {
+            total += e.lengthBytes();
+            if (Long.compareUnsigned(total, len) >= 0) {
                 return new SgCount(n, Optional.empty());
             }
         }
         return new SgCount(0, Optional.of(Errno.EINVAL));
+    }
+
+    /**
+     * Models sg_last(): the {@code nents}-th entry reached from {@code first} through sg_next (the
+     * kernel then expects it to carry END; that check is CONFIG_DEBUG_SG only and is not made here).
+     *
+     * @return the entry, or empty when {@code nents <= 0} or the list ends before it
+     */
+    public static Optional<SgEntry> sgLast(SgEntry first, int nents) {
+        if (nents <= 0) {
+            return Optional.empty();
+        }
+        SgEntry e = first;
+        for (int i = 1; i < nents && e != null; i++) {
+            e = e.nextOrNull();
+        }
+        return Optional.ofNullable(e);
     }
 
     /**
