@@ -47,13 +47,17 @@ public final class BenchMain {
             new Row("one pair, uncached verbose (reasons + log lines)", "PairDecisionBench.uncachedVerdict", "PairDecisionBench.bareChainWalk",
                     "< 2 us", 2000, 0),
             new Row("import 1,252-function sysfs directory", "SysfsImportBench.importSysfs", "SysfsImportBench.readFilesOnly",
-                    "< 300 ms", 300, 0));
+                    "< 300 ms", 300, 0),
+            new Row("p2pmem alloc+free 4 KiB, 1 thread (pci_alloc_p2pmem + pci_free_p2pmem)", "PoolBench.allocFree",
+                    "PoolBench.bitSetSetClear", "<= 150 ns", 150, 0),
+            new Row("p2pmem alloc+free 4 KiB, 2 threads on one pool (per op per thread)", "PoolBench.allocFree2Threads",
+                    "PoolBench.allocFree", "<= 150 ns and no collapse: <= 4x one thread", 150, 4));
 
     private BenchMain() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench)\\..*";
+        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|PoolBench)\\..*";
         Options opts = new OptionsBuilder().include(include).forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx2g").build();
         Collection<RunResult> results = new Runner(opts).run();
