@@ -54,6 +54,8 @@ public class PoolBench {
     private BitSet bits;
     /** Baseline shared word. */
     private AtomicLong word;
+    /** The provider's page map. */
+    private DevicePageMap pagemap;
 
     @Setup
     public void setUp() {
@@ -66,6 +68,7 @@ public class PoolBench {
         if (providers.addResource(NVME, 2, 0, 0).isPresent()) {
             throw new IllegalStateException("add_resource failed");
         }
+        pagemap = providers.provider(NVME).orElseThrow().pagemaps().get(0);
         pool = new GenPool<>(12);
         pool.addChunk(0xffff8880f8000000L, 0xf8000000L, 64L << 20, null);
         bits = new BitSet(16384);
@@ -97,6 +100,22 @@ public class PoolBench {
         long v = pool.alloc(SIZE).orElseThrow().virt();
         pool.free(v, SIZE);
         return v;
+    }
+
+    /** The bare pool's alloc+free with two threads at once (the share of the pool in {@link #allocFree2Threads}). */
+    @Benchmark
+    @Threads(2)
+    public long genPoolAllocFree2Threads() {
+        return genPoolAllocFree();
+    }
+
+    /** A page-map reference taken and dropped by two threads at once (the share of the reference in {@link #allocFree2Threads}). */
+    @Benchmark
+    @Threads(2)
+    public long pagemapRef2Threads() {
+        pagemap.tryGet();
+        pagemap.put();
+        return pagemap.liveReferences();
     }
 
     /** Baseline: set and clear one bit of a plain BitSet. */
