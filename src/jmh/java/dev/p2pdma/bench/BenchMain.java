@@ -74,7 +74,11 @@ public final class BenchMain {
             sg("alloc", "contig", "segmax"), sg("alloc", "contig", "seg64k"), sg("alloc", "noadj", "segmax"),
             sg("alloc", "noadj", "seg64k"), sg("alloc", "runs1-64", "segmax"), sg("alloc", "runs1-64", "seg64k"),
             sg("free", "contig", "segmax"), sg("free", "contig", "seg64k"), sg("free", "noadj", "segmax"),
-            sg("free", "noadj", "seg64k"), sg("free", "runs1-64", "segmax"), sg("free", "runs1-64", "seg64k"));
+            sg("free", "noadj", "seg64k"), sg("free", "runs1-64", "segmax"), sg("free", "runs1-64", "seg64k"),
+            new Row("p2pmem alloc+free 4 KiB, 1 thread (pci_alloc_p2pmem + pci_free_p2pmem)", "PoolBench.allocFree",
+                    "PoolBench.bitSetSetClear", "<= 150 ns", 150, 0),
+            new Row("p2pmem alloc+free 4 KiB, 2 threads on one pool (per op per thread)", "PoolBench.allocFree2Threads",
+                    "PoolBench.atomicCasPair2Threads", "no collapse: <= 2x two threads' CAS pair on one word, < 1 us", 1000, 2));
 
     private BenchMain() {
     }
@@ -94,7 +98,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench)\\..*";
+        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench)\\..*";
         Options opts = new OptionsBuilder().include(include).forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx2g").build();
         Collection<RunResult> results = new Runner(opts).run();

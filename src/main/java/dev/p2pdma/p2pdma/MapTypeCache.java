@@ -24,19 +24,36 @@ public final class MapTypeCache {
 
     /** A cache where the functions with captured {@code p2pmem} attributes have a record. */
     public MapTypeCache(P2pDmaDecision decision) {
+        this(decision, true);
+    }
+
+    private MapTypeCache(P2pDmaDecision decision, boolean fromCapture) {
         this.decision = decision;
         PciTopology t = decision.topology();
         this.records = new AtomicReferenceArray<>(t.size());
-        for (int i = 0; i < t.size(); i++) {
+        for (int i = 0; fromCapture && i < t.size(); i++) {
             if (t.function(i).p2pmem().isPresent()) {
                 records.set(i, new ConcurrentHashMap<>());
             }
         }
     }
 
+    /**
+     * A cache in which no provider has a record yet, for a model that creates records itself
+     * through pci_p2pdma_add_resource() ({@link P2pDmaProviders}).
+     */
+    public static MapTypeCache withoutRecords(P2pDmaDecision decision) {
+        return new MapTypeCache(decision, false);
+    }
+
     /** Gives a provider a P2PDMA record (as pci_p2pdma_add_resource() creates one). Idempotent. */
     public void createRecord(int provider) {
         records.compareAndSet(provider, null, new ConcurrentHashMap<>());
+    }
+
+    /** Models xa_destroy() of the map types in pci_p2pdma_release(): the provider loses its record and its cached pairs. */
+    public void dropRecord(int provider) {
+        records.set(provider, null);
     }
 
     /** True when the provider has a P2PDMA record. */
