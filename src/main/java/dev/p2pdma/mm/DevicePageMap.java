@@ -1,7 +1,7 @@
 package dev.p2pdma.mm;
 
 import dev.p2pdma.pci.PciAddress;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Models a {@code struct dev_pagemap} of type MEMORY_DEVICE_PCI_P2PDMA (spec 1.2, 1.14): a range of
@@ -10,12 +10,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Invariants: the range is page aligned; {@code busOffset = pci_bus_address(BAR) - cpu_start(BAR)};
  * once {@link #kill()} is called no new reference can be taken, and the map is torn down only when
- * the count reaches zero. Thread-safe: the count is one atomic word whose sign bit means "dying".
+ * the count reaches zero. Thread-safe: like the kernel's percpu_ref the count is striped (a
+ * {@link LongAdder}) so that references taken on different CPUs do not bounce one cache line; a
+ * volatile flag marks the map as dying. A get racing with {@link #kill()} either fails or is
+ * counted before the killer reads the count.
  */
 public final class DevicePageMap {
-
-    /** The bit that marks a killed map in {@link #refs}. */
-    private static final long DEAD = Long.MIN_VALUE;
 
     /** The kind of device memory. */
     public enum Type {
@@ -39,8 +39,10 @@ public final class DevicePageMap {
     private final long sizeBytes;
     /** Bus address minus CPU address for this BAR. */
     private final long busOffset;
-    /** Live references, with {@link #DEAD} set once killed. */
-    private final AtomicLong refs = new AtomicLong();
+    /** Live references, striped. */
+    private final LongAdder refs = new LongAdder();
+    /** Set once by {@link #kill()}. */
+    private volatile boolean dying;
 
     /**
      * A page map over {@code [cpuStart, cpuStart + sizeBytes)}.
@@ -112,48 +114,39 @@ public final class DevicePageMap {
 
     /** Takes a live reference (percpu_ref_tryget_live()); false once the map is being torn down. */
     public boolean tryGet() {
-        while (true) {
-            long r = refs.get();
-            if (r < 0) {
-                return false;
-            }
-            if (refs.compareAndSet(r, r + 1)) {
-                return true;
-            }
+        if (dying) {
+            return false;
         }
+        refs.increment();
+        if (dying) {
+            refs.decrement();
+            return false;
+        }
+        return true;
     }
 
-    /** Drops a reference taken by {@link #tryGet()}. */
+    /** Drops a reference taken by {@link #tryGet()} (percpu_ref_put()). */
     public void put() {
-        while (true) {
-            long r = refs.get();
-            if ((r & ~DEAD) == 0) {
-                throw new IllegalStateException("page map " + id + ": reference dropped more often than taken");
-            }
-            if (refs.compareAndSet(r, r - 1)) {
-                return;
-            }
+        refs.decrement();
+        if (dying && refs.sum() < 0) {
+            refs.increment();
+            throw new IllegalStateException("page map " + id + ": reference dropped more often than taken");
         }
     }
 
-    /** Starts teardown: no new references; existing ones stay valid until put. */
+    /** Starts teardown (percpu_ref_kill()): no new references; existing ones stay valid until put. */
     public void kill() {
-        while (true) {
-            long r = refs.get();
-            if (r < 0 || refs.compareAndSet(r, r | DEAD)) {
-                return;
-            }
-        }
+        dying = true;
     }
 
     /** True until {@link #kill()}. */
     public boolean isLive() {
-        return refs.get() >= 0;
+        return !dying;
     }
 
-    /** References still held. */
+    /** References still held (exact once no get or put is in flight). */
     public long liveReferences() {
-        return refs.get() & ~DEAD;
+        return refs.sum();
     }
 
     @Override
