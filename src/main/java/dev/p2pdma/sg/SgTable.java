@@ -13,7 +13,8 @@ import java.util.Optional;
  * {@link #SG_MAX_SINGLE_ALLOC} entries chained by their last entry.
  *
  * <p>Invariants: {@code 0 <= nents <= orig_nents}; walking {@code orig_nents} entries with
- * {@link SgEntry#next()} ends at the END entry. Not thread-safe (one owner at a time).
+ * {@link SgEntry#next()} ends at the END entry (for a table built by {@link SgAppendTable}, once a
+ * call passed left_pages 0). Not thread-safe (one owner at a time).
  */
 public final class SgTable {
 
