@@ -10,6 +10,8 @@ import dev.p2pdma.pci.P2pMemInfo;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgTable;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -311,7 +313,7 @@ public final class P2pDmaProviders {
      * @return the list; empty (NULL) when the allocation fails
      * @throws IllegalArgumentException when {@code lengthBytes} is not a u32
      */
-    public Optional<P2pSgl> allocSgl(PciAddress device, long lengthBytes) {
+    public Optional<SgTable> allocSgl(PciAddress device, long lengthBytes) {
         if (lengthBytes < 0 || lengthBytes > 0xFFFF_FFFFL) {
             throw new IllegalArgumentException("length must fit in 32 unsigned bits: " + lengthBytes);
         }
@@ -321,14 +323,21 @@ public final class P2pDmaProviders {
         }
         long virt = got.get().virt();
         Page page = memory.memMap().pageOrThrow(PageSize.pfn(DirectMap.phys(virt)));
-        return Optional.of(new P2pSgl(List.of(new P2pSgl.Entry(page, (int) (virt & PageSize.PAGE_MASK), lengthBytes))));
+        SgTable table = new SgTable();
+        if (table.alloc(1).isPresent()) {
+            freeP2pmem(got.get());
+            return Optional.empty();
+        }
+        table.first().orElseThrow().setPage(page, (int) lengthBytes, (int) (virt & PageSize.PAGE_MASK));
+        return Optional.of(table);
     }
 
     /** Models pci_p2pmem_free_sgl(): frees the p2pmem of every entry (sg_virt(), length). */
-    public void freeSgl(PciAddress device, P2pSgl sgl) {
-        for (P2pSgl.Entry e : sgl.entries()) {
-            freeP2pmem(device, e.virt(), e.lengthBytes());
+    public void freeSgl(PciAddress device, SgTable sgl) {
+        for (SgEntry e : sgl.cpuEntries()) {
+            freeP2pmem(device, DirectMap.virt(e.phys()), e.lengthBytes());
         }
+        sgl.free();
     }
 
     /** Models size_show(): the pool size in decimal and a newline; "0\n" without a record. */

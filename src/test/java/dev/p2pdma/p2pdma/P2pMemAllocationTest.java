@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.pci.PciAddress;
 import org.junit.jupiter.api.Test;
 
@@ -106,13 +108,16 @@ class P2pMemAllocationTest {
     void allocSglMakesOneEntryOverOneAllocation_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
         p.allocP2pmem(NVME, PAGE).orElseThrow();
-        P2pSgl sgl = p.allocSgl(NVME, 10_000).orElseThrow();
+        SgTable sgl = p.allocSgl(NVME, 10_000).orElseThrow();
         assertThat(sgl.nents()).isEqualTo(1);
-        P2pSgl.Entry e = sgl.entries().get(0);
-        assertThat(e.page().pfn()).isEqualTo(PageSize.pfn(BAR2) + 1);
-        assertThat(e.offsetBytes()).isZero();
+        assertThat(sgl.origNents()).isEqualTo(1);
+        SgEntry e = sgl.first().orElseThrow();
+        assertThat(e.isLast()).isTrue();
+        assertThat(e.pageOrNull().pfn()).isEqualTo(PageSize.pfn(BAR2) + 1);
+        assertThat(e.pageOrNull().isP2pdma()).isTrue();
+        assertThat(e.offset()).isZero();
         assertThat(e.lengthBytes()).isEqualTo(10_000);
-        assertThat(e.virt()).isEqualTo(DirectMap.virt(BAR2 + PAGE));
+        assertThat(DirectMap.virt(e.phys())).isEqualTo(DirectMap.virt(BAR2 + PAGE));
         assertThat(e.phys()).isEqualTo(BAR2 + PAGE);
         assertThat(pagemap(p).liveReferences()).isEqualTo(2);
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES - 4 * PAGE);
@@ -121,8 +126,9 @@ class P2pMemAllocationTest {
     @Test
     void freeSglReturnsEveryEntry_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pSgl sgl = p.allocSgl(NVME, 3 * PAGE).orElseThrow();
+        SgTable sgl = p.allocSgl(NVME, 3 * PAGE).orElseThrow();
         p.freeSgl(NVME, sgl);
+        assertThat(sgl.allocator().liveChunks()).isZero();
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES);
         assertThat(pagemap(p).liveReferences()).isZero();
     }
