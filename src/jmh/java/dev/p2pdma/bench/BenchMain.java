@@ -47,13 +47,21 @@ public final class BenchMain {
             new Row("one pair, uncached verbose (reasons + log lines)", "PairDecisionBench.uncachedVerdict", "PairDecisionBench.bareChainWalk",
                     "< 2 us", 2000, 0),
             new Row("import 1,252-function sysfs directory", "SysfsImportBench.importSysfs", "SysfsImportBench.readFilesOnly",
-                    "< 300 ms", 300, 0));
+                    "< 300 ms", 300, 0),
+            new Row("dma-direct map_sgtable + unmap, 64 RAM segments (ns per segment)", "DmaDirectBench.mapUnmap64",
+                    "DmaDirectBench.bareFill64", "<= 40 ns per segment", 40, 0),
+            new Row("dma-direct map_sgtable + unmap, 48 RAM + 16 BUS_ADDR (ns per segment)", "DmaDirectBench.mapUnmap64MixedP2p",
+                    "DmaDirectBench.bareFill64", "<= 40 ns per segment", 40, 0),
+            new Row("swiotlb bounce 128 KiB BIDIRECTIONAL (map + unmap, 2 copies)", "SwiotlbBench.bounce128kBidirectional",
+                    "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
+            new Row("swiotlb bounce 128 KiB TO_DEVICE (map + unmap, 1 copy)", "SwiotlbBench.bounce128kToDevice",
+                    "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2));
 
     private BenchMain() {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench)\\..*";
+        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|DmaDirectBench|SwiotlbBench)\\..*";
         Options opts = new OptionsBuilder().include(include).forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx2g").build();
         Collection<RunResult> results = new Runner(opts).run();
