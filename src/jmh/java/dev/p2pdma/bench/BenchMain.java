@@ -78,7 +78,15 @@ public final class BenchMain {
             new Row("p2pmem alloc+free 4 KiB, 1 thread (pci_alloc_p2pmem + pci_free_p2pmem)", "PoolBench.allocFree",
                     "PoolBench.bitSetSetClear", "<= 150 ns", 150, 0),
             new Row("p2pmem alloc+free 4 KiB, 2 threads on one pool (per op per thread)", "PoolBench.allocFree2Threads",
-                    "PoolBench.atomicCasPair2Threads", "no collapse: <= 2x two threads' CAS pair on one word, < 1 us", 1000, 2));
+                    "PoolBench.atomicCasPair2Threads", "no collapse: <= 2x two threads' CAS pair on one word, < 1 us", 1000, 2),
+            new Row("dma-direct map_sgtable + unmap, 64 RAM segments (ns per segment)", "DmaDirectBench.mapUnmap64",
+                    "DmaDirectBench.bareFill64", "<= 40 ns per segment", 40, 0),
+            new Row("dma-direct map_sgtable + unmap, 48 RAM + 16 BUS_ADDR (ns per segment)", "DmaDirectBench.mapUnmap64MixedP2p",
+                    "DmaDirectBench.bareFill64", "<= 40 ns per segment", 40, 0),
+            new Row("swiotlb bounce 128 KiB BIDIRECTIONAL (map + unmap, 2 copies)", "SwiotlbBench.bounce128kBidirectional",
+                    "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
+            new Row("swiotlb bounce 128 KiB TO_DEVICE (map + unmap, 1 copy)", "SwiotlbBench.bounce128kToDevice",
+                    "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2));
 
     private BenchMain() {
     }
@@ -98,7 +106,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench)\\..*";
+        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench|DmaDirectBench|SwiotlbBench)\\..*";
         Options opts = new OptionsBuilder().include(include).forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx2g").build();
         Collection<RunResult> results = new Runner(opts).run();

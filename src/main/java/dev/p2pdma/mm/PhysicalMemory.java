@@ -184,16 +184,33 @@ public final class PhysicalMemory implements AutoCloseable {
         return b;
     }
 
-    /** Copies {@code len} bytes from {@code srcPhys} to {@code dstPhys} (the ranges may be in different regions). */
+    /**
+     * Copies {@code len} bytes from {@code srcPhys} to {@code dstPhys} (the ranges may be in different
+     * regions), chunk to chunk without an intermediate buffer; overlapping ranges within one chunk
+     * behave like memmove.
+     */
     public void copy(long srcPhys, long dstPhys, long len) {
-        checked(srcPhys, len);
-        checked(dstPhys, len);
-        byte[] buf = new byte[(int) Math.min(len, 1 << 16)];
+        int si = checked(srcPhys, len);
+        int di = checked(dstPhys, len);
+        long srcAt = srcPhys - regions[si].cpuStart();
+        long dstAt = dstPhys - regions[di].cpuStart();
         long done = 0;
         while (done < len) {
-            int n = (int) Math.min(buf.length, len - done);
-            read(srcPhys + done, buf, 0, n);
-            write(dstPhys + done, buf, 0, n);
+            long sp = srcAt + done;
+            long dp = dstAt + done;
+            int n = (int) Math.min(len - done, Math.min(CHUNK_BYTES - (sp & (CHUNK_BYTES - 1)), CHUNK_BYTES - (dp & (CHUNK_BYTES - 1))));
+            ByteBuffer s = stores.get(si).get((int) (sp >>> CHUNK_SHIFT));
+            if (s != null) {
+                chunk(di, (int) (dp >>> CHUNK_SHIFT)).put((int) (dp & (CHUNK_BYTES - 1)), s, (int) (sp & (CHUNK_BYTES - 1)), n);
+            } else {
+                ByteBuffer d = stores.get(di).get((int) (dp >>> CHUNK_SHIFT));
+                if (d != null) {
+                    byte[] zeros = new byte[(int) Math.min(n, 1 << 16)];
+                    for (int z = 0; z < n; z += zeros.length) {
+                        d.put((int) (dp & (CHUNK_BYTES - 1)) + z, zeros, 0, Math.min(zeros.length, n - z));
+                    }
+                }
+            }
             done += n;
         }
     }

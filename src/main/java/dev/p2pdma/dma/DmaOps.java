@@ -1,0 +1,43 @@
+package dev.p2pdma.dma;
+
+import dev.p2pdma.sg.SgEntry;
+
+/**
+ * A device's DMA backend (spec 3.1): dma-direct (no {@code dma_map_ops}), or a
+ * {@code struct dma_map_ops} implementation. The IOMMU DMA layer (issue 4) joins the permitted
+ * implementations later.
+ *
+ * <p>The scatterlist operations keep the kernel's int convention because {@link DmaMapping}
+ * normalises them exactly as mapping.c does: map_sg returns the number of DMA segments, or a
+ * negative errno (a legacy implementation may return 0). Implementations are stateless or
+ * thread-safe; a scatterlist belongs to one caller at a time.
+ */
+public sealed interface DmaOps permits DirectDmaOps, LegacyDmaOps {
+
+    /** DMA_F_PCI_P2PDMA_SUPPORTED: the ops can handle P2PDMA pages in map_sg/unmap_sg. */
+    int DMA_F_PCI_P2PDMA_SUPPORTED = 1;
+
+    /** A short name for people ("dma-direct", "legacy ops"). */
+    String name();
+
+    /** True when the device has a {@code dma_map_ops} (get_dma_ops(dev) != NULL); false for dma-direct. */
+    boolean isMapOps();
+
+    /** {@code ops->flags} (0 for dma-direct, which has no ops). */
+    int flags();
+
+    /** The ops' map_sg: maps the first {@code nents} entries from {@code sgl}. */
+    int mapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs);
+
+    /** The ops' unmap_sg over the first {@code nents} entries (the ORIGINAL count). */
+    void unmapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs);
+
+    /** The ops' sync_sg_for_cpu. */
+    void syncSgForCpu(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir);
+
+    /** The ops' sync_sg_for_device. */
+    void syncSgForDevice(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir);
+
+    /** The ops' max_mapping_size, {@link DmaMasks#SIZE_MAX} for no limit. */
+    long maxMappingBytes(DmaMapping m, DmaDevice dev);
+}

@@ -1,0 +1,173 @@
+package dev.p2pdma.dma;
+
+import static dev.p2pdma.testing.Topo.noAcs;
+
+import dev.p2pdma.mm.DevicePageMap;
+import dev.p2pdma.mm.Page;
+import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.mm.PhysicalMemory;
+import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.p2pdma.MapTypeCache;
+import dev.p2pdma.p2pdma.P2pDmaDecision;
+import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.pci.PortType;
+import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.Topo;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A small machine for DMA tests: 512 MiB of RAM, a P2P provider 03:00.0 whose 16 MiB BAR 2 sits
+ * at 8 GiB with a non-zero bus offset (bus address 4 GiB), a client 04:00.0 behind the same
+ * switch (BUS_ADDR), a client 06:00.0 behind another root port (THRU_HOST_BRIDGE on AMD Zen,
+ * NOT_SUPPORTED on Intel), and a 1024-slot swiotlb pool at 16 MiB. The BAR has two page maps
+ * (first and second 8 MiB) so a list can switch page maps. Not thread-safe (one per test).
+ */
+final class DmaFixture {
+
+    /** CPU physical address of the provider's BAR. */
+    static final long BAR_CPU = 0x2_0000_0000L;
+    /** Its PCI bus address. */
+    static final long BAR_BUS = 0x1_0000_0000L;
+    /** Bus minus CPU. */
+    static final long BUS_OFFSET = BAR_BUS - BAR_CPU;
+    /** BAR size. */
+    static final long BAR_BYTES = 16L << 20;
+    /** RAM size. */
+    static final long RAM_BYTES = 512L << 20;
+    /** Where the swiotlb pool starts. */
+    static final long SWIOTLB_PHYS = 16L << 20;
+    /** Slots in the default pool. */
+    static final int SWIOTLB_SLOTS = 1024;
+    /** Where test buffers start (away from the pool). */
+    static final long BUFFERS_PHYS = 64L << 20;
+
+    /** The provider. */
+    static final PciAddress PROVIDER = PciAddress.parse("0000:03:00.0");
+    /** The client behind the same switch. */
+    static final PciAddress SWITCH_PEER = PciAddress.parse("0000:04:00.0");
+    /** The client behind another root port. */
+    static final PciAddress OTHER_ROOT = PciAddress.parse("0000:06:00.0");
+
+    /** The PCI tree. */
+    final PciTopology topology;
+    /** The address space. */
+    final PhysicalMemory memory;
+    /** Map-type caches. */
+    final MapTypeCache cache;
+    /** The shared log. */
+    final KernelLog log = KernelLog.create();
+    /** The test clock for rate limits, in ns. */
+    final AtomicLong clockNs = new AtomicLong(1_000_000_000L);
+    /** The warning sink. */
+    final DmaWarnings warnings = DmaWarnings.of(log, clockNs::get);
+    /** P2P answers. */
+    final P2pMapTypes p2p;
+    /** The SG-era core. */
+    final DmaMapping mapping;
+    /** The default pool (one area). */
+    final Swiotlb swiotlb;
+    /** First half of the BAR. */
+    final DevicePageMap pgmap;
+    /** Second half of the BAR. */
+    final DevicePageMap pgmap2;
+
+    DmaFixture(boolean amd) {
+        Topo t = amd ? Topo.amdZen() : Topo.intel();
+        topology = t.hostBridgeDevice("0000:00:00.0", 0x8086, Topo.Q35_HOST)
+                .rootPort("0000:00:04.0", 1, noAcs())
+                .bridge("0000:01:00.0", PortType.UPSTREAM_PORT, 2, noAcs(), "0000:00:04.0")
+                .bridge("0000:02:00.0", PortType.DOWNSTREAM_PORT, 3, noAcs(), "0000:01:00.0")
+                .bridge("0000:02:01.0", PortType.DOWNSTREAM_PORT, 4, noAcs(), "0000:01:00.0")
+                .endpoint("0000:03:00.0", "0000:02:00.0", noAcs(), true)
+                .endpoint("0000:04:00.0", "0000:02:01.0", noAcs())
+                .rootPort("0000:00:05.0", 6, noAcs())
+                .endpoint("0000:06:00.0", "0000:00:05.0", noAcs())
+                .build();
+        memory = PhysicalMemory.of(List.of(new PhysicalMemory.Region("RAM", PhysicalMemory.Kind.RAM, 0, RAM_BYTES, 0),
+                new PhysicalMemory.Region("0000:03:00.0 BAR2", PhysicalMemory.Kind.MMIO, BAR_CPU, BAR_BYTES, BAR_BUS)));
+        cache = new MapTypeCache(P2pDmaDecision.of(topology));
+        p2p = P2pMapTypes.of(topology, cache, log);
+        mapping = DmaMapping.create(memory, p2p, warnings);
+        swiotlb = Swiotlb.create(memory, SWIOTLB_PHYS, SWIOTLB_SLOTS, 1, () -> 0);
+        pgmap = new DevicePageMap(1, DevicePageMap.Type.PCI_P2PDMA, PROVIDER, 2, BAR_CPU, BAR_BYTES / 2, BUS_OFFSET);
+        pgmap2 = new DevicePageMap(2, DevicePageMap.Type.PCI_P2PDMA, PROVIDER, 2, BAR_CPU + BAR_BYTES / 2, BAR_BYTES / 2, BUS_OFFSET);
+        if (memory.memMap().memremap(pgmap).isPresent() || memory.memMap().memremap(pgmap2).isPresent()) {
+            throw new IllegalStateException("memremap failed");
+        }
+    }
+
+    /** An Intel machine (host-bridge P2P NOT_SUPPORTED). */
+    static DmaFixture intel() {
+        return new DmaFixture(false);
+    }
+
+    /** An AMD Zen machine (host-bridge P2P THRU_HOST_BRIDGE). */
+    static DmaFixture amd() {
+        return new DmaFixture(true);
+    }
+
+    /** A PCI client with 64-bit masks and dma-direct. */
+    DmaDevice.Builder client(PciAddress a) {
+        return DmaDevice.forPci(topology, a).dmaMaskAndCoherent(DmaMasks.bitMask(64));
+    }
+
+    /** The RAM page at {@code phys}. */
+    Page ram(long phys) {
+        return memory.memMap().pageOrThrow(PageSize.pfn(phys));
+    }
+
+    /** The i-th RAM test page. */
+    Page ramPage(int i) {
+        return ram(BUFFERS_PHYS + (long) i * PageSize.PAGE_SIZE);
+    }
+
+    /** The i-th page of the BAR (pages 0..2047 in the first page map, 2048.. in the second). */
+    Page p2pPage(int i) {
+        return memory.memMap().pageOrThrow(PageSize.pfn(BAR_CPU) + i);
+    }
+
+    /** One segment of a test list. */
+    record Seg(Page page, int offset, int length) {
+    }
+
+    /** A whole page. */
+    static Seg seg(Page p) {
+        return new Seg(p, 0, PageSize.PAGE_SIZE);
+    }
+
+    /** Part of a page (or a run of contiguous pages). */
+    static Seg seg(Page p, int offset, int length) {
+        return new Seg(p, offset, length);
+    }
+
+    /** A table with these segments. */
+    static SgTable table(Seg... segs) {
+        SgTable t = new SgTable();
+        if (t.alloc(segs.length).isPresent()) {
+            throw new IllegalStateException("alloc failed");
+        }
+        int i = 0;
+        for (SgEntry e : t.cpuEntries()) {
+            Seg s = segs[i++];
+            e.setPage(s.page(), s.length(), s.offset());
+        }
+        return t;
+    }
+
+    /** The table's entries. */
+    static List<SgEntry> entries(SgTable t) {
+        return t.entries(t.origNents());
+    }
+
+    /** Bytes of a pattern seeded by {@code seed}. */
+    static byte[] pattern(int len, int seed) {
+        byte[] b = new byte[len];
+        for (int i = 0; i < len; i++) {
+            b[i] = (byte) (seed * 31 + i * 7 + (i >>> 8));
+        }
+        return b;
+    }
+}
