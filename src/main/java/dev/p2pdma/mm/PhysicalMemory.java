@@ -91,13 +91,18 @@ public final class PhysicalMemory implements AutoCloseable {
         return new PhysicalMemory(regions);
     }
 
+    /** Where the PCI hole below 4 GiB starts when no BAR says otherwise (x86 firmware's usual 3 GiB). */
+    public static final long DEFAULT_PCI_HOLE_START = 3L << 30;
+    /** 4 GiB. */
+    private static final long FOUR_GIB = 1L << 32;
+
     /**
-     * RAM at {@code [0, ramBytes)} plus an MMIO window for every memory BAR of the topology, its bus
-     * address equal to its CPU address (x86). BARs that overlap RAM or each other are left out.
+     * An x86-like address space for a topology: {@code ramBytes} of RAM, laid out below the PCI
+     * hole (which starts at the lowest memory BAR under 4 GiB, or at 3 GiB) with the rest remapped
+     * above 4 GiB, plus an MMIO window for every page-aligned memory BAR, its bus address equal to
+     * its CPU address. BARs that would overlap RAM or each other are left out.
      */
     public static PhysicalMemory forTopology(PciTopology t, long ramBytes) {
-        List<Region> rs = new ArrayList<>();
-        rs.add(new Region("RAM", Kind.RAM, 0, PageSize.alignDown(ramBytes), 0));
         List<Region> bars = new ArrayList<>();
         for (PciFunction f : t.functions()) {
             for (Bar b : f.bars()) {
@@ -107,14 +112,39 @@ public final class PhysicalMemory implements AutoCloseable {
             }
         }
         bars.sort(Comparator.comparingLong(Region::cpuStart));
-        long end = ramBytes;
+        long hole = bars.stream().mapToLong(Region::cpuStart).filter(a -> a < FOUR_GIB).min().orElse(DEFAULT_PCI_HOLE_START);
+        hole = PageSize.alignDown(hole);
+        long ram = PageSize.alignDown(ramBytes);
+        List<Region> rs = new ArrayList<>();
+        long low = Math.min(ram, hole);
+        rs.add(new Region("RAM", Kind.RAM, 0, low, 0));
+        if (ram > low) {
+            rs.add(new Region("RAM (above 4 GiB)", Kind.RAM, FOUR_GIB, ram - low, FOUR_GIB));
+        }
+        List<Region> kept = new ArrayList<>(rs);
         for (Region b : bars) {
-            if (b.cpuStart() >= end) {
-                rs.add(b);
-                end = b.cpuStart() + b.sizeBytes();
+            boolean clash = kept.stream().anyMatch(k -> b.cpuStart() < k.cpuStart() + k.sizeBytes() && k.cpuStart() < b.cpuStart() + b.sizeBytes());
+            if (!clash) {
+                kept.add(b);
             }
         }
-        return new PhysicalMemory(rs);
+        return new PhysicalMemory(kept);
+    }
+
+    /** True when {@code [phys, phys + len)} is RAM. */
+    public boolean isRam(long phys, long len) {
+        return regionOf(phys, len).map(r -> r.kind() == Kind.RAM).orElse(false);
+    }
+
+    /** The RAM regions, for messages. */
+    public String describeRam() {
+        StringBuilder sb = new StringBuilder();
+        for (Region r : regions) {
+            if (r.kind() == Kind.RAM) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(String.format("0x%x-0x%x", r.cpuStart(), r.cpuStart() + r.sizeBytes() - 1));
+            }
+        }
+        return sb.toString();
     }
 
     public List<Region> regions() {

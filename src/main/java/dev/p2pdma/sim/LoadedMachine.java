@@ -1,0 +1,90 @@
+package dev.p2pdma.sim;
+
+import dev.p2pdma.p2pdma.DecisionOptions;
+import dev.p2pdma.p2pdma.Era;
+import dev.p2pdma.p2pdma.P2pDmaDecision;
+import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.pci.AcsBootSetup;
+import dev.p2pdma.pci.CpuInfo;
+import dev.p2pdma.pci.KernelCommandLine;
+import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.pci.TopologyException;
+import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.Importers;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A machine read from one input and booted (in the model) with any what-if kernel parameters:
+ * the topology the decision uses, the decision, and every assumption and boot-log line that came
+ * with it. Shared by the analyser commands and the scenarios. Immutable.
+ *
+ * @param topology    the topology (ACS rewritten for what-if parameters)
+ * @param decision    the P2PDMA decision over it
+ * @param assumptions what was assumed, in words
+ * @param bootLog     the kernel's "Configured ACS" lines of a what-if boot
+ * @param whatIf      the what-if command line, when parameters were given
+ */
+public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<String> assumptions, List<String> bootLog,
+                            Optional<String> whatIf) {
+
+    /** The kinds of input. */
+    public enum SourceKind {
+        /** Live sysfs, a capture directory or tarball. */
+        SYSFS,
+        /** hwloc XML. */
+        HWLOC,
+        /** An lspci dump. */
+        LSPCI,
+        /** Our topology file. */
+        TOPOLOGY
+    }
+
+    /**
+     * Reads the input and applies the what-ifs.
+     *
+     * @throws ImportException          for bad input files
+     * @throws IllegalArgumentException for a malformed kernel parameter, naming it
+     */
+    public static LoadedMachine load(SourceKind kind, Path path, List<String> kernelParams, Optional<CpuInfo> cpu,
+                                     UnknownAcsPolicy unknownAcs) throws ImportException {
+        PciTopology t;
+        try {
+            t = switch (kind) {
+                case SYSFS -> Importers.sysfs(path);
+                case HWLOC -> Importers.hwloc(path);
+                case LSPCI -> Importers.lspci(path);
+                case TOPOLOGY -> Importers.topologyFile(path);
+            };
+        } catch (TopologyException e) {
+            throw new ImportException(path + ": " + e.getMessage(), e);
+        }
+        List<String> notes = new ArrayList<>(t.machine().notes());
+        List<String> bootLog = new ArrayList<>();
+        Optional<String> whatIf = Optional.empty();
+        if (!kernelParams.isEmpty()) {
+            KernelCommandLine booted = KernelCommandLine.parse(t.machine().cmdline().orElse(""));
+            if (t.machine().cmdline().isEmpty()) {
+                notes.add("kernel command line unknown: the what-if starts from an empty one");
+            }
+            KernelCommandLine wanted = booted;
+            for (String kv : kernelParams) {
+                wanted = wanted.withOverride(kv);
+            }
+            boolean bootedIommu = t.machine().iommuActive().orElseGet(() -> booted.iommuRequested().orElse(false));
+            if (t.machine().iommuActive().isEmpty()) {
+                notes.add("IOMMU state unknown: assumed " + (bootedIommu ? "on" : "off") + " at capture");
+            }
+            AcsBootSetup.Result r = AcsBootSetup.whatIf(t, booted, bootedIommu, wanted, AcsBootSetup.iommuWanted(wanted, bootedIommu));
+            t = r.topology().withMachine(r.topology().machine().withCmdline(Optional.of(wanted.toString())));
+            notes.addAll(r.assumptions());
+            bootLog.addAll(r.kernelLog());
+            whatIf = Optional.of(wanted.toString());
+        }
+        P2pDmaDecision d = P2pDmaDecision.of(t, new DecisionOptions(Era.SG, cpu, unknownAcs));
+        notes.addAll(d.assumptions());
+        return new LoadedMachine(t, d, List.copyOf(notes), List.copyOf(bootLog), whatIf);
+    }
+}

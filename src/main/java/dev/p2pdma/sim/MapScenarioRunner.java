@@ -1,0 +1,200 @@
+package dev.p2pdma.sim;
+
+import dev.p2pdma.dma.DirectDmaOps;
+import dev.p2pdma.dma.DmaApiEra;
+import dev.p2pdma.dma.DmaAttrs;
+import dev.p2pdma.dma.DmaDevice;
+import dev.p2pdma.dma.DmaDirection;
+import dev.p2pdma.dma.DmaMapResult;
+import dev.p2pdma.dma.DmaMapping;
+import dev.p2pdma.dma.DmaRange;
+import dev.p2pdma.dma.DmaWarnings;
+import dev.p2pdma.dma.LegacyDmaOps;
+import dev.p2pdma.dma.P2pMapTypes;
+import dev.p2pdma.dma.Swiotlb;
+import dev.p2pdma.mm.Errno;
+import dev.p2pdma.mm.Page;
+import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.mm.PhysicalMemory;
+import dev.p2pdma.p2pdma.DirectMap;
+import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.p2pdma.P2pDmaProviders;
+import dev.p2pdma.p2pdma.P2pMemBlock;
+import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.pci.CpuInfo;
+import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+/**
+ * Runs a {@link MapScenario}: loads the machine, registers and publishes the p2pmem providers
+ * (pci_p2pdma_add_resource, pci_p2pmem_publish), builds the client's DMA device, assembles the
+ * scatterlist from RAM pages and pci_alloc_p2pmem() blocks, maps it with the era's API call, and
+ * unmaps it again. Every problem with the scenario (unknown device, a BAR that cannot be
+ * registered, a piece over the swiotlb buffer) is one {@link ImportException} line. Stateless;
+ * thread-safe (each run builds its own machine).
+ */
+public final class MapScenarioRunner {
+
+    /** Largest swiotlb buffer: IO_TLB_DEFAULT_SIZE. */
+    private static final long SWIOTLB_BYTES = Swiotlb.IO_TLB_DEFAULT_SIZE;
+
+    private MapScenarioRunner() {
+    }
+
+    /** Runs the scenario; {@code file} names it in messages. */
+    public static MapOutcome run(MapScenario s, String file) throws ImportException {
+        LoadedMachine m;
+        try {
+            Optional<CpuInfo> cpu = s.topology().cpu().map(CpuInfo::parseFlag);
+            m = LoadedMachine.load(LoadedMachine.SourceKind.valueOf(s.topology().kind().toUpperCase(Locale.ROOT)), s.topology().path(),
+                    s.topology().kernelParams(), cpu, UnknownAcsPolicy.NO_REDIRECT);
+        } catch (IllegalArgumentException e) {
+            throw new ImportException(file + ": topology: " + e.getMessage());
+        }
+        requireDevice(m, s.client().device(), file, "client");
+        KernelLog log = KernelLog.create();
+        PhysicalMemory memory = PhysicalMemory.forTopology(m.topology(), s.ramBytes());
+        // like memblock_alloc_low(): the bounce buffer sits below 4 GiB so 32-bit devices reach it
+        long lowTop = memory.regions().get(0).sizeBytes();
+        long swiotlbBytes = Math.min(SWIOTLB_BYTES, PageSize.alignDown(lowTop / 4));
+        long swiotlbStart = lowTop - swiotlbBytes;
+        P2pDmaProviders providers = P2pDmaProviders.create(m.decision(), memory, log, new SplittableRandom(42));
+        for (MapScenario.Provider p : s.providers()) {
+            requireDevice(m, p.device(), file, "provider");
+            Optional<Errno> err = providers.addResource(p.device(), p.bar(), p.sizeBytes(), p.offsetBytes());
+            if (err.isPresent()) {
+                throw new ImportException(file + ": provider " + p.device() + " BAR " + p.bar() + ": pci_p2pdma_add_resource() failed with -"
+                        + err.get() + lastLine(log));
+            }
+            providers.publish(p.device(), p.publish());
+        }
+        Swiotlb tlb = Swiotlb.create(memory, swiotlbStart, (int) (swiotlbBytes / Swiotlb.IO_TLB_SIZE), 1);
+        DmaDevice dev = device(s.client(), m, tlb);
+        SgTable sgt = new SgTable();
+        if (sgt.alloc(s.pieces().size()).isPresent()) {
+            throw new ImportException(file + ": cannot allocate a scatterlist of " + s.pieces().size() + " entries");
+        }
+        List<String> kinds = new ArrayList<>();
+        List<P2pMemBlock> blocks = new ArrayList<>();
+        List<SgEntry> entries = sgt.entries(s.pieces().size());
+        for (int i = 0; i < entries.size(); i++) {
+            MapScenario.Piece piece = s.pieces().get(i);
+            SgEntry e = entries.get(i);
+            switch (piece) {
+                case MapScenario.RamPiece r -> {
+                    if (!memory.isRam(r.physAddress(), r.lengthBytes())) {
+                        throw new ImportException(file + ": line " + r.line() + String.format(": RAM piece 0x%x+0x%x is not in RAM (%s)",
+                                r.physAddress(), r.lengthBytes(), memory.describeRam()));
+                    }
+                    if (r.physAddress() < swiotlbStart + swiotlbBytes && swiotlbStart < r.physAddress() + r.lengthBytes()) {
+                        throw new ImportException(file + ": line " + r.line() + ": RAM piece overlaps the swiotlb buffer at 0x"
+                                + Long.toHexString(swiotlbStart) + "-0x" + Long.toHexString(swiotlbStart + swiotlbBytes - 1) + " (the top of RAM below 4 GiB)");
+                    }
+                    Page page = memory.memMap().pageOrThrow(PageSize.pfn(r.physAddress()));
+                    e.setPage(page, (int) r.lengthBytes(), (int) (r.physAddress() & PageSize.PAGE_MASK));
+                    kinds.add("ram");
+                }
+                case MapScenario.P2pPiece p -> {
+                    requireDevice(m, p.provider(), file, "p2pmem piece");
+                    if (providers.provider(p.provider()).isEmpty()) {
+                        throw new ImportException(file + ": line " + p.line() + ": " + p.provider() + " has no p2pmem: list it under providers");
+                    }
+                    P2pMemBlock b = providers.allocP2pmem(p.provider(), p.offsetBytes() + p.lengthBytes()).orElseThrow(() -> new ImportException(
+                            file + ": line " + p.line() + ": pci_alloc_p2pmem(" + p.provider() + ", " + (p.offsetBytes() + p.lengthBytes()) + ") failed: pool exhausted"));
+                    blocks.add(b);
+                    long phys = DirectMap.phys(b.virt()) + p.offsetBytes();
+                    e.setPage(memory.memMap().pageOrThrow(PageSize.pfn(phys)), (int) p.lengthBytes(), (int) (phys & PageSize.PAGE_MASK));
+                    kinds.add("p2pmem " + p.provider());
+                }
+            }
+        }
+        DmaWarnings warnings = DmaWarnings.of(log, System::nanoTime);
+        DmaApiEra era = s.era().equals("rfc") ? DmaApiEra.RFC : DmaApiEra.SG;
+        DmaMapping mapping = DmaMapping.create(memory, P2pMapTypes.of(m.topology(), providers.mapTypes(), log), warnings).withEra(era);
+        DmaDirection dir = DmaDirection.valueOf(s.direction().toUpperCase(Locale.ROOT));
+        int ret;
+        Optional<String> error;
+        int nents;
+        String call;
+        if (era == DmaApiEra.SG) {
+            call = "dma_map_sgtable";
+            DmaMapResult r = mapping.mapSgtable(dev, sgt, dir, DmaAttrs.NONE);
+            ret = r.kernelReturn();
+            error = r.error().map(Enum::name);
+            nents = r.isOk() ? r.nents() : 0;
+        } else {
+            call = "dma_map_sg";
+            ret = mapping.mapSg(dev, sgt.first().orElseThrow(), sgt.origNents(), dir, DmaAttrs.NONE);
+            error = ret < 0 ? DmaMapResult.errnoOf(ret).map(Enum::name) : ret == 0 ? Optional.of("0 (failure)") : Optional.empty();
+            nents = Math.max(ret, 0);
+            if (nents > 0) {
+                sgt.setNents(nents);
+            }
+        }
+        List<MapOutcome.Segment> segs = new ArrayList<>();
+        for (int i = 0; i < entries.size(); i++) {
+            SgEntry e = entries.get(i);
+            List<String> flags = new ArrayList<>();
+            if (era.mark().isMarked(e)) {
+                flags.add("BUS_ADDRESS");
+            }
+            if (e.isDmaSwiotlb() || tlb.contains(dev.dmaToPhys(e.dmaAddress())) && i < nents) {
+                flags.add("SWIOTLB");
+            }
+            boolean mapped = i < nents;
+            segs.add(new MapOutcome.Segment(i, kinds.get(i), e.phys(), e.lengthBytes(), mapped, mapped ? e.dmaAddress() : 0,
+                    mapped ? e.dmaLengthBytes() : 0, flags));
+        }
+        long usedAfterMap = tlb.usedSlots();
+        boolean supported = mapping.p2pdmaSupported(dev);
+        if (nents > 0) {
+            mapping.unmapSg(dev, sgt.first().orElseThrow(), sgt.origNents(), dir, DmaAttrs.NONE);
+        }
+        long usedAfterUnmap = tlb.usedSlots();
+        for (P2pMemBlock b : blocks) {
+            providers.freeP2pmem(b);
+        }
+        sgt.free();
+        List<String> notes = new ArrayList<>(m.assumptions());
+        return new MapOutcome(s.era(), call, ret, error, nents, segs, supported, log.lines(), usedAfterMap, usedAfterUnmap, notes);
+    }
+
+    private static DmaDevice device(MapScenario.Client c, LoadedMachine m, Swiotlb tlb) {
+        DmaDevice.Builder b = DmaDevice.forPci(m.topology(), c.device())
+                .dmaMask(c.dmaMask())
+                .coherentDmaMask(c.coherentDmaMask())
+                .busDmaLimit(c.busDmaLimit())
+                .maxSegmentBytes((int) Math.min(c.maxSegmentSize(), Integer.MAX_VALUE))
+                .segmentBoundaryMask(c.segmentBoundaryMask())
+                .minAlignMask((int) c.minAlignMask())
+                .coherent(c.coherent())
+                .ops(c.backend().equals("no-p2p") ? LegacyDmaOps.create() : DirectDmaOps.INSTANCE);
+        if (!c.dmaRanges().isEmpty()) {
+            b.rangeMap(c.dmaRanges().stream().map(r -> new DmaRange(r.cpuStart(), r.dmaStart(), r.sizeBytes())).toList());
+        }
+        switch (c.swiotlb()) {
+            case "force" -> b.swiotlbForceBounce(tlb);
+            case "off" -> b.noSwiotlb();
+            default -> b.swiotlb(tlb);
+        }
+        return b.build();
+    }
+
+    private static void requireDevice(LoadedMachine m, PciAddress a, String file, String role) throws ImportException {
+        if (m.topology().indexOf(a) < 0) {
+            throw new ImportException(file + ": " + role + " " + a + " is not a PCI function of " + m.topology().machine().source());
+        }
+    }
+
+    private static String lastLine(KernelLog log) {
+        List<String> l = log.lines();
+        return l.isEmpty() ? "" : " (kernel: " + l.get(l.size() - 1) + ")";
+    }
+}
