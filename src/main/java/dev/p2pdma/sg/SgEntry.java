@@ -106,7 +106,7 @@ public final class SgEntry {
         linkFlags = (byte) ((linkFlags & ~SG_END & ~SG_PCI_P2PDMA) | SG_CHAIN);
     }
 
-    /** Models sg_set_page(): keeps the CHAIN and END bits; {@code length} is unsigned (its 32 bits). */
+    /** Models sg_set_page(): keeps the CHAIN and END bits and drops the RFC P2PDMA bit; {@code length} is unsigned. */
     public void setPage(Page page, int length, int offset) {
         if ((linkFlags & SG_CHAIN) != 0) {
             throw new IllegalStateException("cannot put a page in a chain entry");
@@ -114,6 +114,8 @@ public final class SgEntry {
         this.page = page;
         this.length = length;
         this.offset = offset;
+        // sg_assign_page() keeps only the CHAIN and END bits of page_link: a new page drops the RFC P2PDMA mark
+        linkFlags = (byte) (linkFlags & (SG_CHAIN | SG_END));
     }
 
     /** Models sg_mark_end(): END set, CHAIN cleared. */

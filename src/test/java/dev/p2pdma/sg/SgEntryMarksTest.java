@@ -107,4 +107,14 @@ class SgEntryMarksTest {
         e.setPage(Page.ram(3), 4096, 0);
         assertThat(e.isDmaBusAddress()).isTrue();
     }
+
+    @Test
+    void settingANewPageDropsTheRfcPageLinkMarkButKeepsEnd_spec2_1() {
+        SgEntry e = SgEntry.initTable(1)[0];
+        e.setPage(dev.p2pdma.mm.Page.ram(1), 4096, 0);
+        e.markPageLinkP2pdma();
+        e.setPage(dev.p2pdma.mm.Page.ram(2), 4096, 0);
+        org.assertj.core.api.Assertions.assertThat(e.isPageLinkP2pdma()).isFalse();
+        org.assertj.core.api.Assertions.assertThat(e.isLast()).isTrue();
+    }
 }
