@@ -4,7 +4,9 @@ import dev.p2pdma.mm.Errno;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Models the kernel's general-purpose allocator ({@code lib/genalloc.c}) with the first-fit
@@ -21,11 +23,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Invariants: for every chunk, {@code avail == size - granule * (set bits)} whenever no call is
  * in flight; no two outstanding blocks share a bit. Thread-safety: lock-free like genalloc. Each
- * bitmap word is set and cleared by compare-and-set; a reservation that meets a bit a racing
- * thread set first is rolled back and the search resumes at that position. A chunk's free count is
- * updated atomically after its bits (so it may briefly lag them); it sits in the same atomic array
- * as the bitmap, next to its first word, so a small allocation or free touches one cache line. The
- * chunk list is an immutable array replaced under the pool's monitor when a chunk is added and read
+ * bitmap word is set and cleared with one atomic OR / AND (genalloc loops on cmpxchg; the outcome
+ * is the same and two CPUs on one word never retry); a reservation that meets a bit a racing
+ * thread set first takes back only its own bits and the search resumes at that position. A chunk's
+ * free count is updated after its bits (so it may briefly lag them) and is striped, off the
+ * bitmap's cache line, so two CPUs contend on the bitmap word only. The chunk list is an immutable array replaced under the pool's monitor when a chunk is added and read
  * without locking.
  *
  * @param <T> the chunk owner type (for P2PDMA: the chunk's {@code DevicePageMap})
@@ -243,6 +245,9 @@ public final class GenPool<T> {
      * @param <T> the owner type
      */
     private static final class Chunk<T> {
+        /** Atomic access to the bitmap words (locked OR/AND, volatile reads). */
+        private static final VarHandle BITS = MethodHandles.arrayElementVarHandle(long[].class);
+
         /** First address. */
         final long virtStart;
         /** Recorded "physical" address of {@link #virtStart}. */
@@ -251,8 +256,13 @@ public final class GenPool<T> {
         final long sizeBytes;
         /** Number of granules (bits) that can be allocated. */
         final int nbits;
-        /** Slot 0: free bytes; slots 1..: the bitmap, one bit per granule, set while allocated. */
-        final AtomicLongArray bits;
+        /** The bitmap, one bit per granule, set while allocated; accessed through {@link #BITS}. */
+        final long[] bits;
+        /**
+         * Free bytes, striped: kept off the bitmap's cache line so that two CPUs allocating from
+         * one chunk contend on the bitmap word only (the kernel's atomic avail is one more shared line).
+         */
+        final LongAdder availBytes = new LongAdder();
         /** Number of bitmap words. */
         final int words;
         /** The owner handed back with each block. */
@@ -264,27 +274,33 @@ public final class GenPool<T> {
             this.sizeBytes = sizeBytes;
             this.nbits = nbits;
             this.words = (int) (((long) nbits + WORD_BITS - 1) / WORD_BITS);
-            this.bits = new AtomicLongArray(words + 1);
-            bits.set(0, sizeBytes);
+            this.bits = new long[words];
+            availBytes.add(sizeBytes);
             this.owner = owner;
         }
 
         /** Free bytes. */
         long avail() {
-            return bits.get(0);
+            return availBytes.sum();
         }
 
         void addAvail(long delta) {
-            bits.addAndGet(0, delta);
+            availBytes.add(delta);
         }
 
         /** Bitmap word {@code w}. */
         private long word(int w) {
-            return bits.get(w + 1);
+            return (long) BITS.getVolatile(bits, w);
         }
 
-        private boolean casWord(int w, long expect, long update) {
-            return bits.compareAndSet(w + 1, expect, update);
+        /** Atomically ORs {@code m} into word {@code w} (a locked OR: no retry loop); returns the old value. */
+        private long orWord(int w, long m) {
+            return (long) BITS.getAndBitwiseOr(bits, w, m);
+        }
+
+        /** Atomically ANDs {@code m} into word {@code w}; returns the old value. */
+        private long andWord(int w, long m) {
+            return (long) BITS.getAndBitwiseAnd(bits, w, m);
         }
 
         /** First-fit search (bitmap_find_next_zero_area()): the first run of {@code n} clear bits at or after {@code from}, or -1. */
@@ -354,14 +370,11 @@ public final class GenPool<T> {
             int end = start + n;
             for (int w = start / WORD_BITS; w <= (end - 1) / WORD_BITS; w++) {
                 long m = wordMask(w, start, end);
-                while (true) {
-                    long v = word(w);
-                    if ((v & m) != 0) {
-                        return end - Math.max(start, w * WORD_BITS);
-                    }
-                    if (casWord(w, v, v | m)) {
-                        break;
-                    }
+                long old = orWord(w, m);
+                if ((old & m) != 0) {
+                    // someone holds part of the run: take back only the bits this call set
+                    andWord(w, ~(m & ~old));
+                    return end - Math.max(start, w * WORD_BITS);
                 }
             }
             return 0;
@@ -380,14 +393,11 @@ public final class GenPool<T> {
             int end = start + n;
             for (int w = start / WORD_BITS; w <= (end - 1) / WORD_BITS; w++) {
                 long m = wordMask(w, start, end);
-                while (true) {
-                    long v = word(w);
-                    if ((v & m) != m) {
-                        return end - Math.max(start, w * WORD_BITS);
-                    }
-                    if (casWord(w, v, v & ~m)) {
-                        break;
-                    }
+                long old = andWord(w, ~m);
+                if ((old & m) != m) {
+                    // part of the run was not allocated: put back the bits that were, and report it
+                    orWord(w, old & m);
+                    return end - Math.max(start, w * WORD_BITS);
                 }
             }
             return 0;
