@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.p2pdma.KernelLog;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
@@ -43,7 +44,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UsageError.requireOneOf("--format", format, "text", "json");
-        Analysis a = Analysis.load(input);
+        LoadedMachine a = input.load();
         PciTopology t = a.topology();
         int p = resolve(t, provider);
         int[] cs = clients.stream().mapToInt(c -> resolve(t, c)).toArray();

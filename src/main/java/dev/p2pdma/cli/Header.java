@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.MachineInfo;
 import java.io.PrintWriter;
@@ -10,7 +11,7 @@ final class Header {
     private Header() {
     }
 
-    static void write(Analysis a, PrintWriter out) {
+    static void write(LoadedMachine a, PrintWriter out) {
         MachineInfo m = a.topology().machine();
         out.println("source: " + m.source() + m.kernelRelease().map(r -> " (Linux " + r + ")").orElse(""));
         out.println("cpu:    " + a.decision().cpu().map(CpuInfo::describe).orElse("unknown")

@@ -1,6 +1,8 @@
 package dev.p2pdma.cli;
 
 import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.sim.LoadedMachine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +71,20 @@ public final class InputOptions {
         }
         try {
             return Optional.of(dev.p2pdma.pci.CpuInfo.parseFlag(cpu));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
+
+    /** Loads the input these options name and applies the what-ifs (kernel parameters, CPU, ACS assumption). */
+    LoadedMachine load() throws ImportException {
+        LoadedMachine.SourceKind kind = source.hwloc != null ? LoadedMachine.SourceKind.HWLOC
+                : source.lspci != null ? LoadedMachine.SourceKind.LSPCI
+                : source.topology != null ? LoadedMachine.SourceKind.TOPOLOGY : LoadedMachine.SourceKind.SYSFS;
+        Path path = source.hwloc != null ? source.hwloc : source.lspci != null ? source.lspci : source.topology != null ? source.topology
+                : source.sysfs == null ? Path.of("/sys") : source.sysfs;
+        try {
+            return LoadedMachine.load(kind, path, kernelParams, cpuOverride(), unknownAcsPolicy());
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

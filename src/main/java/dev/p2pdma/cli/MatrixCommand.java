@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,7 +28,7 @@ final class MatrixCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UsageError.requireOneOf("--format", format, "text", "json");
-        Analysis a = Analysis.load(input);
+        LoadedMachine a = input.load();
         P2pMatrix m = P2pMatrix.compute(a.decision());
         var out = spec.commandLine().getOut();
         if (format.equals("json")) {

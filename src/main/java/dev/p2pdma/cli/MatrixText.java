@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
@@ -22,7 +23,7 @@ final class MatrixText {
     private MatrixText() {
     }
 
-    static void write(Analysis a, P2pMatrix m, PrintWriter out) {
+    static void write(LoadedMachine a, P2pMatrix m, PrintWriter out) {
         Header.write(a, out);
         out.println();
         int n = m.size();

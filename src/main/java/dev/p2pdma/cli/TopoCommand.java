@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.pci.io.Importers;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -29,8 +30,8 @@ final class TopoCommand implements Callable<Integer> {
         UsageError.requireOneOf("--format", format, "text", "yaml", "json");
         var out = spec.commandLine().getOut();
         switch (format) {
-            case "text" -> TreeText.write(Analysis.load(input), out);
-            case "yaml", "json" -> Importers.writeTopologyFile(Analysis.load(input).topology(), format, out);
+            case "text" -> TreeText.write(input.load(), out);
+            case "yaml", "json" -> Importers.writeTopologyFile(input.load().topology(), format, out);
             default -> throw new IllegalStateException(format);
         }
         out.flush();

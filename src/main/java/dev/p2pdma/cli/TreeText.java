@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.HostBridge;
@@ -18,7 +19,7 @@ final class TreeText {
     private TreeText() {
     }
 
-    static void write(Analysis a, PrintWriter out) {
+    static void write(LoadedMachine a, PrintWriter out) {
         Header.write(a, out);
         PciTopology t = a.topology();
         for (int h = 0; h < t.hostBridges().size(); h++) {
@@ -33,7 +34,7 @@ final class TreeText {
         }
     }
 
-    private static void walk(Analysis a, int i, String prefix, boolean last, PrintWriter out) {
+    private static void walk(LoadedMachine a, int i, String prefix, boolean last, PrintWriter out) {
         PciTopology t = a.topology();
         out.println(prefix + (last ? "└─ " : "├─ ") + describe(a, i));
         int[] kids = t.children(i);
@@ -43,7 +44,7 @@ final class TreeText {
     }
 
     /** One line about a function. */
-    static String describe(Analysis a, int i) {
+    static String describe(LoadedMachine a, int i) {
         PciFunction f = a.topology().function(i);
         List<String> parts = new ArrayList<>();
         parts.add(f.address() + " " + f.idText());

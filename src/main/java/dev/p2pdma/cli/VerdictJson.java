@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
@@ -20,7 +21,7 @@ final class VerdictJson {
     private VerdictJson() {
     }
 
-    static void writeMatrix(Analysis a, P2pMatrix m, Writer w) {
+    static void writeMatrix(LoadedMachine a, P2pMatrix m, Writer w) {
         try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
             writeMachine(a, g);
@@ -36,7 +37,7 @@ final class VerdictJson {
         }
     }
 
-    static void writeExplain(Analysis a, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
+    static void writeExplain(LoadedMachine a, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
         try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
             writeMachine(a, g);
@@ -51,7 +52,7 @@ final class VerdictJson {
         }
     }
 
-    private static void writeMachine(Analysis a, JsonGenerator g) {
+    private static void writeMachine(LoadedMachine a, JsonGenerator g) {
         var m = a.topology().machine();
         g.writeStringProperty("source", m.source());
         m.cpu().ifPresent(c -> {
