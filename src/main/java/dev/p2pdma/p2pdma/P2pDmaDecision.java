@@ -278,17 +278,25 @@ public final class P2pDmaDecision {
         int total = 0;
         boolean notSupported = false;
         for (int client : clients) {
-            long r = calc(provider, client);
+            MapType type;
+            int dist;
             if (verbose) {
-                log.printAll(verdict(provider, client).kernelLog());
+                P2pVerdict v = verdict(provider, client);
+                log.printAll(v.kernelLog());
+                type = v.mapType();
+                dist = v.distance();
+            } else {
+                long r = calc(provider, client);
+                type = mapTypeOf(r);
+                dist = distanceOf(r);
             }
-            if (mapTypeOf(r) == MapType.NOT_SUPPORTED) {
+            if (type == MapType.NOT_SUPPORTED) {
                 notSupported = true;
             }
             if (notSupported && !verbose) {
                 break;
             }
-            total += distanceOf(r);
+            total += dist;
         }
         return notSupported ? -1 : total;
     }

@@ -72,7 +72,7 @@ public final class AcsBootSetup {
             Configured now = configure(topology, i, cap, firmware, wanted, wantedIommu, wantedLists);
             int ctrl = now.control() & (cap & Acs.ALL_BITS);
             if (now.matched()) {
-                log.add(f.logPrefix().replaceFirst("^\\S+", "pci") + ": Configured ACS to " + String.format("0x%04x", now.control()));
+                log.add("pci " + f.address() + ": Configured ACS to " + String.format("0x%04x", now.control()));
             }
             if (ctrl != p.controlBits()) {
                 changed.put(f.address(), f.toBuilder().acs(new AcsState.Present(cap, ctrl)).build());

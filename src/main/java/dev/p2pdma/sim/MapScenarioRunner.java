@@ -145,7 +145,8 @@ public final class MapScenarioRunner {
             if (era.mark().isMarked(e)) {
                 flags.add("BUS_ADDRESS");
             }
-            if (e.isDmaSwiotlb() || tlb.contains(dev.dmaToPhys(e.dmaAddress())) && i < nents) {
+            // per segment: its DMA address lies in the bounce buffer (SG_DMA_SWIOTLB marks the whole list on entry 0)
+            if (i < nents && tlb.contains(dev.dmaToPhys(e.dmaAddress()))) {
                 flags.add("SWIOTLB");
             }
             boolean mapped = i < nents;

@@ -72,4 +72,19 @@ class MapScenarioRunnerTest {
         assertThatThrownBy(() -> run("intel", "0000:01:00.1", "sg", "  - ram: {phys: 0x7fff0000, length: 4KiB}\n"))
                 .hasMessageContaining("is not in RAM");
     }
+
+    @Test
+    void onlyTheSegmentThatBouncedIsShownAsSwiotlb_spec3_4() throws Exception {
+        String yaml = "topology: {sysfs: rpmf-iommu_off-cpu_intel/capture.tar.gz}\n"
+                + "ram: 8GiB\n"
+                + "client: {device: 0000:01:00.1, dma_mask_bits: 32}\n"
+                + "sg:\n  - ram: {phys: 0x1000, length: 4KiB}\n  - ram: {phys: 0x140000000, length: 4KiB}\n";
+        MapOutcome o = MapScenarioRunner.run(MapScenarioReader.read(yaml, "t.yaml", CASES), "t.yaml");
+        assertThat(o.error()).isEmpty();
+        assertThat(o.segments().get(0).flags()).isEmpty();
+        assertThat(o.segments().get(0).dmaAddress()).isEqualTo(0x1000L);
+        assertThat(o.segments().get(1).flags()).containsExactly("SWIOTLB");
+        assertThat(o.swiotlbUsedSlotsAfterMap()).isPositive();
+        assertThat(o.swiotlbUsedSlotsAfterUnmap()).isZero();
+    }
 }
