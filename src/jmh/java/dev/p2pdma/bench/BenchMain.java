@@ -83,9 +83,9 @@ public final class BenchMain {
                     "DmaDirectBench.bareFill64", "<= 40 ns per segment", 40, 0),
             new Row("dma-direct map_sgtable + unmap, 48 RAM + 16 BUS_ADDR (ns per segment)", "DmaDirectBench.mapUnmap64MixedP2p",
                     "DmaDirectBench.bareFill64", "<= 40 ns per segment", 40, 0),
-            new Row("swiotlb bounce 128 KiB BIDIRECTIONAL (map + unmap, 2 copies)", "SwiotlbBench.bounce128kBidirectional",
+            new Row("swiotlb bounce of 128 KiB, BIDIRECTIONAL (map + unmap = 2 bounces; score per bounce)", "SwiotlbBench.bounce128kBidirectional",
                     "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
-            new Row("swiotlb bounce 128 KiB TO_DEVICE (map + unmap, 1 copy)", "SwiotlbBench.bounce128kToDevice",
+            new Row("swiotlb bounce of 128 KiB, TO_DEVICE (map + unmap = 1 bounce)", "SwiotlbBench.bounce128kToDevice",
                     "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2));
 
     private BenchMain() {

@@ -112,10 +112,10 @@ public class PoolBench {
     /** A page-map reference taken and dropped by two threads at once (the share of the reference in {@link #allocFree2Threads}). */
     @Benchmark
     @Threads(2)
-    public long pagemapRef2Threads() {
-        pagemap.tryGet();
+    public boolean pagemapRef2Threads() {
+        boolean got = pagemap.tryGet();
         pagemap.put();
-        return pagemap.liveReferences();
+        return got;
     }
 
     /** Baseline: set and clear one bit of a plain BitSet. */

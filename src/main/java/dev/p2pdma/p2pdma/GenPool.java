@@ -17,7 +17,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Rules: new chunks go to the head of the list, so the newest chunk is tried first by
  * {@link #alloc} and {@link #virtToPhys}; an allocation of {@code size} bytes needs
  * {@code ceil(size / granule)} clear bits, found first-fit from bit 0 of each chunk whose free byte
- * count is at least {@code size}; {@code size == 0}, or no chunk with such a run, fails. A request
+ * count is at least {@code size} (the free count is read only when the chunk's first bitmap word
+ * is full: a chunk with too few free bytes has no such run, so the outcome is the same);
+ * {@code size == 0}, or no chunk with such a run, fails. A request
  * is served whole or not at all. Addresses and sizes are unsigned, like the kernel's
  * {@code unsigned long} and {@code size_t}.
  *
@@ -130,7 +132,14 @@ public final class GenPool<T> {
         long mask = granuleBytes() - 1;
         long nbitsWanted = (sizeBytes >>> minAllocOrder) + ((sizeBytes & mask) != 0 ? 1 : 0);
         for (Chunk<T> c : chunks) {
-            if (Long.compareUnsigned(sizeBytes, c.avail()) > 0 || nbitsWanted > c.nbits) {
+            if (nbitsWanted > c.nbits) {
+                continue;
+            }
+            // The kernel skips a chunk whose free count is below the size. That skip only saves the
+            // search (too few free bytes means no free run either), so the striped count, whose
+            // read pulls in every CPU's stripe, is consulted only when the first bitmap word is
+            // full: full chunks are still skipped at once, and the common path touches the bitmap only.
+            if (c.firstWordFull() && Long.compareUnsigned(sizeBytes, c.avail()) > 0) {
                 continue;
             }
             int nbits = (int) nbitsWanted;
@@ -286,6 +295,12 @@ public final class GenPool<T> {
 
         void addAvail(long delta) {
             availBytes.add(delta);
+        }
+
+        /** Whether every bit of the first bitmap word is set (or the chunk has fewer bits than a word and all are set). */
+        boolean firstWordFull() {
+            long w0 = word(0);
+            return nbits >= WORD_BITS ? w0 == -1L : w0 == (1L << nbits) - 1;
         }
 
         /** Bitmap word {@code w}. */

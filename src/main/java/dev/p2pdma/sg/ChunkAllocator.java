@@ -32,16 +32,16 @@ public class ChunkAllocator {
     }
 
     /** A zeroed chunk of {@code entries} entries with END on the last, or empty when out of memory. */
-    public final Optional<SgEntry[]> allocate(int entries) {
+    public final Optional<SgChunk> allocate(int entries) {
         if (!permit(entries)) {
             return Optional.empty();
         }
         liveChunks.incrementAndGet();
-        return Optional.of(SgEntry.initTable(entries));
+        return Optional.of(SgChunk.init(entries));
     }
 
     /** Returns a chunk. */
-    public final void free(SgEntry[] chunk) {
+    public final void free(SgChunk chunk) {
         liveChunks.decrementAndGet();
     }
 

@@ -9,10 +9,11 @@ import java.util.Optional;
  * after mapping a DMA address, a DMA length and the {@code dma_flags}. The low bits of the
  * kernel's {@code page_link} (CHAIN, END and the RFC's P2PDMA bit) are kept in {@link #linkFlags}.
  *
- * <p>An entry lives in a chunk (an array of entries, one allocation); a chain entry holds no data
- * and points to the next chunk. Invariants: a chain entry has no page and length 0; END and CHAIN
- * are never both set. Not thread-safe: a scatterlist belongs to one caller at a time, as in the
- * kernel.
+ * <p>An entry is a view of one slot of an {@link SgChunk} (one allocation, stored field by field);
+ * views of the same slot are {@link #equals equal} and see the same data. A chain entry holds no
+ * data and points to the next chunk. Invariants: a chain entry has no page and length 0; END and
+ * CHAIN are never both set. Not thread-safe: a scatterlist belongs to one caller at a time, as in
+ * the kernel.
  *
  * <p>Lengths are the kernel's {@code unsigned int}: {@link #length()} and {@link #dmaLength()} return
  * the 32 bits as a Java {@code int}, to be read as unsigned (a segment of 0xFFFFF000 bytes, which
@@ -35,150 +36,109 @@ public final class SgEntry {
     /** The DMA_MAPPING_ERROR sentinel. */
     public static final long DMA_MAPPING_ERROR = -1L;
 
-    /** The entry after this one in its chunk, null for the chunk's last entry (the chunk array is not kept: 8 bytes less per entry). */
-    private SgEntry nextInChunk;
-    /** The page, or null (empty entry or chain link). */
-    private Page page;
-    /** The chunk this entry links to when it is a chain entry. */
-    private SgEntry[] chainTo;
-    /** CHAIN / END / RFC P2PDMA bits (3 bits used; a byte keeps the entry at 48 bytes). */
-    private byte linkFlags;
-    /** Byte offset into the page. */
-    private int offset;
-    /** Byte length on the CPU side: the kernel's unsigned int, stored as its 32 bits. */
-    private int length;
-    /** Filled by mapping. */
-    private long dmaAddress;
-    /** Filled by mapping: the kernel's unsigned int, stored as its 32 bits. */
-    private int dmaLength;
-    /** SG_DMA_BUS_ADDRESS / SG_DMA_SWIOTLB (2 bits of the kernel's 32 used; a byte keeps the entry at 48 bytes). */
-    private byte dmaFlags;
+    /** The chunk holding this entry's fields. */
+    private final SgChunk chunk;
+    /** This entry's slot in {@link #chunk}. */
+    private final int slot;
 
-    private SgEntry() {
+    /** A view of {@code slot} in {@code chunk}. */
+    SgEntry(SgChunk chunk, int slot) {
+        this.chunk = chunk;
+        this.slot = slot;
     }
 
-    /** Models sg_init_table(): a zeroed chunk of {@code n} entries, the last marked END. */
-    public static SgEntry[] initTable(int n) {
-        if (n <= 0) {
-            throw new IllegalArgumentException("a scatterlist chunk needs at least one entry: " + n);
-        }
-        SgEntry[] c = new SgEntry[n];
-        SgEntry prev = c[0] = new SgEntry();
-        for (int i = 1; i < n; i++) {
-            SgEntry e = new SgEntry();
-            prev.nextInChunk = e;
-            c[i] = e;
-            prev = e;
-        }
-        prev.linkFlags = SG_END;
-        return c;
+    /** The chunk (allocation) this entry lives in. */
+    public SgChunk chunk() {
+        return chunk;
+    }
+
+    /** This entry's slot in its chunk. */
+    public int slot() {
+        return slot;
     }
 
     /** Models sg_next(): the following entry, through a chain link; empty after the END entry. */
     public Optional<SgEntry> next() {
-        SgEntry n = nextOrNull();
-        return Optional.ofNullable(n);
+        return Optional.ofNullable(chunk.nextOf(slot));
     }
 
     /** sg_next() without the Optional, for hot loops: null after the END entry. */
     public SgEntry nextOrNull() {
-        if ((linkFlags & SG_END) != 0) {
-            return null;
-        }
-        SgEntry n = nextInChunk;
-        if (n == null) {
-            throw new IllegalStateException("scatterlist runs off its chunk without END or CHAIN");
-        }
-        return (n.linkFlags & SG_CHAIN) != 0 ? n.chainTo[0] : n;
-    }
-
-    /** Models sg_chain(prv, prv_nents, next): the last entry of {@code prv} becomes a link to {@code next}. */
-    public static void chain(SgEntry[] prv, int prvNents, SgEntry[] next) {
-        prv[prvNents - 1].becomeLinkTo(next);
+        return chunk.nextOf(slot);
     }
 
     /** Models __sg_chain(): this entry becomes a link to {@code next} (no page, offset and length 0, END cleared). */
-    void becomeLinkTo(SgEntry[] next) {
-        page = null;
-        offset = 0;
-        length = 0;
-        chainTo = next;
-        linkFlags = (byte) ((linkFlags & ~SG_END & ~SG_PCI_P2PDMA) | SG_CHAIN);
+    void becomeLinkTo(SgChunk next) {
+        chunk.becomeLinkTo(slot, next);
     }
 
     /** Models sg_set_page(): keeps the CHAIN and END bits and drops the RFC P2PDMA bit; {@code length} is unsigned. */
     public void setPage(Page page, int length, int offset) {
-        if ((linkFlags & SG_CHAIN) != 0) {
-            throw new IllegalStateException("cannot put a page in a chain entry");
-        }
-        this.page = page;
-        this.length = length;
-        this.offset = offset;
-        // sg_assign_page() keeps only the CHAIN and END bits of page_link: a new page drops the RFC P2PDMA mark
-        linkFlags = (byte) (linkFlags & (SG_CHAIN | SG_END));
+        chunk.setPage(slot, page, length, offset);
     }
 
     /** Models sg_mark_end(): END set, CHAIN cleared. */
     public void markEnd() {
-        linkFlags = (byte) ((linkFlags | SG_END) & ~SG_CHAIN);
+        chunk.setLinkFlags(slot, (chunk.linkFlags(slot) | SG_END) & ~SG_CHAIN);
     }
 
     /** Models sg_unmark_end(). */
     public void unmarkEnd() {
-        linkFlags &= ~SG_END;
+        chunk.setLinkFlags(slot, chunk.linkFlags(slot) & ~SG_END);
     }
 
     /** sg_is_last(). */
     public boolean isLast() {
-        return (linkFlags & SG_END) != 0;
+        return (chunk.linkFlags(slot) & SG_END) != 0;
     }
 
     /** sg_is_chain(). */
     public boolean isChain() {
-        return (linkFlags & SG_CHAIN) != 0;
+        return (chunk.linkFlags(slot) & SG_CHAIN) != 0;
     }
 
     /** The chunk a chain entry links to. */
-    public Optional<SgEntry[]> chainTarget() {
-        return Optional.ofNullable(chainTo);
+    public Optional<SgChunk> chainTarget() {
+        return Optional.ofNullable(chunk.chainTargetOf(slot));
     }
 
     /** sg_page(): the page, empty for an unset entry. */
     public Optional<Page> page() {
-        return Optional.ofNullable(page);
+        return Optional.ofNullable(chunk.page(slot));
     }
 
     /** sg_page() without the Optional, for hot loops. */
     public Page pageOrNull() {
-        return page;
+        return chunk.page(slot);
     }
 
     /** The byte offset into the page. */
     public int offset() {
-        return offset;
+        return chunk.offset(slot);
     }
 
     /** The CPU byte length's 32 bits (the kernel's unsigned int): read with {@link #lengthBytes()} when it may reach 2^31. */
     public int length() {
-        return length;
+        return chunk.length(slot);
     }
 
     /** The CPU byte length, 0 .. 0xFFFFFFFF. */
     public long lengthBytes() {
-        return Integer.toUnsignedLong(length);
+        return Integer.toUnsignedLong(chunk.length(slot));
     }
 
     /** Sets the length alone (the append builder grows its last entry in place); {@code lengthBits} is unsigned. */
     void setLength(int lengthBits) {
-        this.length = lengthBits;
+        chunk.setLength(slot, lengthBits);
     }
 
     /** Models sg_phys(): the page's physical address plus the offset. */
     public long phys() {
+        Page page = chunk.page(slot);
         if (page == null) {
             throw new IllegalStateException("entry has no page");
         }
-        return page.physAddress() + offset;
+        return page.physAddress() + chunk.offset(slot);
     }
 
     /**
@@ -196,87 +156,98 @@ public final class SgEntry {
     }
 
     private int spanPages(long bytes) {
-        return (int) ((Integer.toUnsignedLong(offset) + bytes + PageSize.PAGE_SIZE - 1) >>> PageSize.PAGE_SHIFT);
+        return (int) ((Integer.toUnsignedLong(chunk.offset(slot)) + bytes + PageSize.PAGE_SIZE - 1) >>> PageSize.PAGE_SHIFT);
     }
 
     /** sg_dma_address(). */
     public long dmaAddress() {
-        return dmaAddress;
+        return chunk.dmaAddress(slot);
     }
 
     /** Sets sg_dma_address() (mapping). */
     public void setDmaAddress(long dmaAddress) {
-        this.dmaAddress = dmaAddress;
+        chunk.setDmaAddress(slot, dmaAddress);
     }
 
     /** sg_dma_len(): the 32 bits of the kernel's unsigned int; see {@link #dmaLengthBytes()}. */
     public int dmaLength() {
-        return dmaLength;
+        return chunk.dmaLength(slot);
     }
 
     /** sg_dma_len() widened without sign, 0 .. 0xFFFFFFFF. */
     public long dmaLengthBytes() {
-        return Integer.toUnsignedLong(dmaLength);
+        return Integer.toUnsignedLong(chunk.dmaLength(slot));
     }
 
     /** Sets sg_dma_len() (mapping); {@code dmaLength} is unsigned (its 32 bits). */
     public void setDmaLength(int dmaLength) {
-        this.dmaLength = dmaLength;
+        chunk.setDmaLength(slot, dmaLength);
     }
 
     /** The dma_flags word. */
     public int dmaFlags() {
-        return dmaFlags;
+        return chunk.dmaFlags(slot);
     }
 
     /** Models sg_dma_is_bus_address(). */
     public boolean isDmaBusAddress() {
-        return (dmaFlags & SG_DMA_BUS_ADDRESS) != 0;
+        return (chunk.dmaFlags(slot) & SG_DMA_BUS_ADDRESS) != 0;
     }
 
     /** Models sg_dma_mark_bus_address(). */
     public void markDmaBusAddress() {
-        dmaFlags |= SG_DMA_BUS_ADDRESS;
+        chunk.setDmaFlags(slot, chunk.dmaFlags(slot) | SG_DMA_BUS_ADDRESS);
     }
 
     /** Models sg_dma_unmark_bus_address(). */
     public void unmarkDmaBusAddress() {
-        dmaFlags &= ~SG_DMA_BUS_ADDRESS;
+        chunk.setDmaFlags(slot, chunk.dmaFlags(slot) & ~SG_DMA_BUS_ADDRESS);
     }
 
     /** Models sg_dma_is_swiotlb(). */
     public boolean isDmaSwiotlb() {
-        return (dmaFlags & SG_DMA_SWIOTLB) != 0;
+        return (chunk.dmaFlags(slot) & SG_DMA_SWIOTLB) != 0;
     }
 
     /** Models sg_dma_mark_swiotlb(). */
     public void markDmaSwiotlb() {
-        dmaFlags |= SG_DMA_SWIOTLB;
+        chunk.setDmaFlags(slot, chunk.dmaFlags(slot) | SG_DMA_SWIOTLB);
     }
 
     /** Clears the swiotlb mark (unmap). */
     public void unmarkDmaSwiotlb() {
-        dmaFlags &= ~SG_DMA_SWIOTLB;
+        chunk.setDmaFlags(slot, chunk.dmaFlags(slot) & ~SG_DMA_SWIOTLB);
     }
 
     /** The page_link low bits: CHAIN, END, and the RFC's P2PDMA bit. */
     public int linkFlags() {
-        return linkFlags;
+        return chunk.linkFlags(slot);
     }
 
     /** Models the RFC's sg_is_pci_p2pdma(): the page_link P2PDMA bit. */
     public boolean isPageLinkP2pdma() {
-        return (linkFlags & SG_PCI_P2PDMA) != 0;
+        return (chunk.linkFlags(slot) & SG_PCI_P2PDMA) != 0;
     }
 
     /** Models the RFC's sg_mark_pci_p2pdma(). */
     public void markPageLinkP2pdma() {
-        linkFlags |= SG_PCI_P2PDMA;
+        chunk.setLinkFlags(slot, chunk.linkFlags(slot) | SG_PCI_P2PDMA);
     }
 
     /** Models the RFC's sg_unmark_pci_p2pdma(). */
     public void unmarkPageLinkP2pdma() {
-        linkFlags &= ~SG_PCI_P2PDMA;
+        chunk.setLinkFlags(slot, chunk.linkFlags(slot) & ~SG_PCI_P2PDMA);
+    }
+
+    /** Two views are equal when they show the same slot of the same chunk. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SgEntry e && e.chunk == chunk && e.slot == slot;
+    }
+
+    @Override
+    public int hashCode() {
+        return System.identityHashCode(chunk) * 31 + slot;
     }
 
     @Override
@@ -284,8 +255,9 @@ public final class SgEntry {
         if (isChain()) {
             return "sg[chain]";
         }
-        return "sg[" + (page == null ? "-" : "pfn 0x" + Long.toHexString(page.pfn())) + " off " + offset + " len " + lengthBytes()
-                + (dmaLength != 0 || dmaAddress != 0 ? String.format(" dma 0x%x/%d", dmaAddress, dmaLengthBytes()) : "")
+        Page page = chunk.page(slot);
+        return "sg[" + (page == null ? "-" : "pfn 0x" + Long.toHexString(page.pfn())) + " off " + offset() + " len " + lengthBytes()
+                + (dmaLength() != 0 || dmaAddress() != 0 ? String.format(" dma 0x%x/%d", dmaAddress(), dmaLengthBytes()) : "")
                 + (isDmaBusAddress() || isPageLinkP2pdma() ? " BUS" : "") + (isLast() ? " END" : "") + "]";
     }
 }

@@ -97,23 +97,46 @@ public final class SgFromPages {
         }
         int chunks = countRuns(pages, cur, end, maxSegment);
         SgTable sgt = table.sgt();
-        SgEntry s = prv;
+        // the entry being filled, as (chunk, slot): prv to start with, none for a fresh table
+        SgChunk chunk = prv == null ? null : prv.chunk();
+        int slot = prv == null ? -1 : prv.slot();
         int added = 0;
         long sizeLeft = sizeBytes;
         int entryOffset = offset;
         for (int c = 0; c < chunks; c++) {
             int j = runEnd(pages, cur, end, maxSegment);
-            SgEntry next = nextEntry(table, s, (long) chunks - c + leftPages);
-            if (next == null) {
-                if (prv != null) {
-                    prv.setLength(prvLength);
+            long needed = (long) chunks - c + leftPages;
+            // get_next_sg(): the slot after the current one, unless it is its chunk's END slot and
+            // more than one entry is still needed; then a new chunk chained from that slot
+            SgChunk nextChunk = null;
+            int nextSlot = 0;
+            if (chunk != null) {
+                if ((chunk.linkFlags(slot) & SgEntry.SG_END) != 0 || slot + 1 == chunk.capacity()) {
+                    throw new IllegalStateException("scatterlist runs off its chunk without END or CHAIN");
                 }
-                return Optional.of(Errno.ENOMEM);
+                nextSlot = slot + 1;
+                nextChunk = chunk;
+                if ((chunk.linkFlags(nextSlot) & SgEntry.SG_CHAIN) != 0) {
+                    nextChunk = chunk.chainTargetOf(nextSlot);
+                    nextSlot = 0;
+                }
             }
-            s = next;
+            if (nextChunk == null || ((nextChunk.linkFlags(nextSlot) & SgEntry.SG_END) != 0 && needed != 1)) {
+                SgChunk made = allocateChunk(sgt, nextChunk, nextSlot, needed);
+                if (made == null) {
+                    if (prv != null) {
+                        prv.setLength(prvLength);
+                    }
+                    return Optional.of(Errno.ENOMEM);
+                }
+                nextChunk = made;
+                nextSlot = 0;
+            }
+            chunk = nextChunk;
+            slot = nextSlot;
             long chunkBytes = Integer.toUnsignedLong(((j - cur) << PageSize.PAGE_SHIFT) - entryOffset);
             long length = Long.compareUnsigned(sizeLeft, chunkBytes) < 0 ? sizeLeft : chunkBytes;
-            s.setPage(pages[cur], (int) length, entryOffset);
+            chunk.setPage(slot, pages[cur], (int) length, entryOffset);
             added++;
             sizeLeft -= chunkBytes;
             entryOffset = 0;
@@ -121,9 +144,10 @@ public final class SgFromPages {
         }
         int nents = sgt.nents() + added;
         sgt.setCounts(nents, nents);
-        table.setPrv(s);
+        SgEntry last = chunk.entry(slot);
+        table.setPrv(last);
         if (leftPages == 0) {
-            s.markEnd();
+            last.markEnd();
         }
         return Optional.empty();
     }
@@ -223,35 +247,26 @@ public final class SgFromPages {
     }
 
     /**
-     * Models get_next_sg(): the entry after {@code cur}, unless it is the END entry of its chunk and
-     * more than one entry is still needed; then a new chunk of min(needed, 128) entries, chained from
-     * that END entry (total_nents grows by its size less the link) or, for the first chunk, installed
-     * as sgl (total_nents = its size).
+     * The allocating half of get_next_sg(): a new chunk of min(needed, 128) entries, chained from
+     * {@code endChunk}'s END slot {@code endSlot} (total_nents grows by its size less the link) or,
+     * when {@code endChunk} is null, installed as the first chunk (total_nents = its size).
      *
-     * @return the entry to fill, or null when the chunk cannot be allocated
+     * @return the new chunk, or null when it cannot be allocated
      */
-    private static SgEntry nextEntry(SgAppendTable table, SgEntry cur, long needed) {
-        SgEntry next = null;
-        if (cur != null) {
-            next = cur.nextOrNull();
-            if (!next.isLast() || needed == 1) {
-                return next;
-            }
-        }
+    private static SgChunk allocateChunk(SgTable sgt, SgChunk endChunk, int endSlot, long needed) {
         int alloc = (int) Math.min(needed, SgTable.SG_MAX_SINGLE_ALLOC);
-        SgTable sgt = table.sgt();
-        Optional<SgEntry[]> made = sgt.allocator().allocate(alloc);
+        Optional<SgChunk> made = sgt.allocator().allocate(alloc);
         if (made.isEmpty()) {
             return null;
         }
-        SgEntry[] chunk = made.get();
-        if (next != null) {
+        SgChunk chunk = made.get();
+        if (endChunk != null) {
             sgt.setTotalNents(sgt.totalNents() + alloc - 1);
-            next.becomeLinkTo(chunk);
+            endChunk.becomeLinkTo(endSlot, chunk);
         } else {
             sgt.setFirstChunk(chunk);
             sgt.setTotalNents(alloc);
         }
-        return chunk[0];
+        return chunk;
     }
 }

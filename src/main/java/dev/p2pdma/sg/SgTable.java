@@ -26,7 +26,7 @@ public final class SgTable {
     public static final int SG_MAX_SEGMENTS = 2048;
 
     /** The first chunk, null while unallocated. */
-    private SgEntry[] sgl;
+    private SgChunk sgl;
     /** Entries after DMA mapping. */
     private int nents;
     /** CPU entries. */
@@ -66,7 +66,7 @@ public final class SgTable {
             throw new IllegalStateException("table already allocated");
         }
         int left = entries;
-        SgEntry[] prev = null;
+        SgChunk prev = null;
         int prevMax = 0;
         nents = 0;
         origNents = 0;
@@ -78,7 +78,7 @@ public final class SgTable {
                 data = chunkEntries - 1;
             }
             left -= data;
-            Optional<SgEntry[]> made = allocator.allocate(chunkEntries);
+            Optional<SgChunk> made = allocator.allocate(chunkEntries);
             if (made.isEmpty()) {
                 if (prev != null) {
                     nents = ++origNents;
@@ -86,15 +86,15 @@ public final class SgTable {
                 free();
                 return Optional.of(Errno.ENOMEM);
             }
-            SgEntry[] chunk = made.get();
+            SgChunk chunk = made.get();
             nents = origNents += data;
             if (prev != null) {
-                SgEntry.chain(prev, prevMax, chunk);
+                SgChunk.chain(prev, prevMax, chunk);
             } else {
                 sgl = chunk;
             }
             if (left == 0) {
-                chunk[data - 1].markEnd();
+                chunk.entry(data - 1).markEnd();
             }
             prev = chunk;
             prevMax = maxEnts;
@@ -107,14 +107,14 @@ public final class SgTable {
      * {@code total_nents} for append tables) and frees every chunk.
      */
     public void free() {
-        SgEntry[] chunk = sgl;
+        SgChunk chunk = sgl;
         int left = totalNents > 0 ? totalNents : origNents;
         while (chunk != null) {
-            SgEntry[] next = null;
-            if (left > chunk.length) {
-                SgEntry link = chunk[chunk.length - 1];
-                next = link.isChain() ? link.chainTarget().orElse(null) : null;
-                left -= chunk.length - 1;
+            SgChunk next = null;
+            int capacity = chunk.capacity();
+            if (left > capacity) {
+                next = chunk.chainTargetOf(capacity - 1);
+                left -= capacity - 1;
             }
             allocator.free(chunk);
             chunk = next;
@@ -127,16 +127,16 @@ public final class SgTable {
 
     /** The first entry. */
     public Optional<SgEntry> first() {
-        return sgl == null ? Optional.empty() : Optional.of(sgl[0]);
+        return sgl == null ? Optional.empty() : Optional.of(sgl.entry(0));
     }
 
     /** The first chunk (for builders in this package). */
-    SgEntry[] firstChunk() {
+    SgChunk firstChunk() {
         return sgl;
     }
 
     /** Installs the first chunk (for builders in this package). */
-    void setFirstChunk(SgEntry[] chunk) {
+    void setFirstChunk(SgChunk chunk) {
         this.sgl = chunk;
     }
 
@@ -199,7 +199,7 @@ public final class SgTable {
     private Iterator<SgEntry> walk(int count) {
         return new Iterator<>() {
             /** The entry to hand out next. */
-            private SgEntry cur = sgl == null ? null : sgl[0];
+            private SgEntry cur = sgl == null ? null : sgl.entry(0);
             /** Entries handed out. */
             private int done;
 

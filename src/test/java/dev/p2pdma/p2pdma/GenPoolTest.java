@@ -97,6 +97,28 @@ class GenPoolTest {
     }
 
     @Test
+    void aChunkWhoseFirstBitmapWordIsFullIsStillSearchedPastIt_spec1_3() {
+        GenPool<String> p = pool();
+        p.addChunk(V1, 0, 128 * PAGE, "a");
+        for (int i = 0; i < 64; i++) {
+            p.alloc(PAGE).orElseThrow();
+        }
+        assertThat(p.alloc(PAGE).orElseThrow().virt()).isEqualTo(V1 + 64 * PAGE);
+        assertThat(p.alloc(63 * PAGE).orElseThrow().virt()).isEqualTo(V1 + 65 * PAGE);
+        assertThat(p.alloc(PAGE)).as("every bit taken").isEmpty();
+        assertThat(p.availBytes()).isZero();
+    }
+
+    @Test
+    void aFullChunkOfLessThanOneWordIsSkippedForTheNextOne_spec1_3() {
+        GenPool<String> p = pool();
+        p.addChunk(V1, 0, 16 * PAGE, "old");
+        p.addChunk(V2, 0, 3 * PAGE, "new");
+        assertThat(p.alloc(3 * PAGE).orElseThrow().owner()).isEqualTo("new");
+        assertThat(p.alloc(PAGE).orElseThrow().owner()).isEqualTo("old");
+    }
+
+    @Test
     void enoughFreeBytesButNoRunFailsWithoutAPartialBlock_spec1_3() {
         GenPool<String> p = pool();
         p.addChunk(V1, 0, 4 * PAGE, "a");

@@ -323,7 +323,7 @@ class SgFromPagesTest {
         // pfn 1 merges into prv first, then pfn 5 needs a new chunk, which fails
         assertThat(t.appendFromPages(ram(1, 5, 9), 3, 0, 3L * P, SgFromPages.UINT_MAX, 0)).contains(Errno.ENOMEM);
         assertThat(prv.lengthBytes()).isEqualTo(P);
-        assertThat(t.prv()).containsSame(prv);
+        assertThat(t.prv()).contains(prv);
         assertThat(t.sgt().nents()).isEqualTo(1);
         assertThat(t.sgt().origNents()).isEqualTo(1);
         t.free();

@@ -62,7 +62,7 @@ class SgPageIterTest {
         SgPageIter it = SgPageIter.ofTable(t, 0);
         it.next();
         it.next();
-        assertThat(it.entry()).isSameAs(t.first().orElseThrow());
+        assertThat(it.entry()).isEqualTo(t.first().orElseThrow());
         assertThat(it.pageOffsetInEntry()).isEqualTo(1);
         assertThat(it.physAddress()).isEqualTo(11L * 4096);
     }
@@ -137,7 +137,7 @@ class SgPageIterTest {
         t.setNents(2);
         SgDmaPageIter it = SgDmaPageIter.ofTable(t, 0);
         assertThat(it.next()).isTrue();
-        assertThat(it.entry()).isSameAs(es.get(1));
+        assertThat(it.entry()).isEqualTo(es.get(1));
         assertThat(it.dmaAddress()).isEqualTo(0x7000L);
         assertThat(it.next()).isFalse();
     }

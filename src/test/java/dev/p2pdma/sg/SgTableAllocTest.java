@@ -17,10 +17,11 @@ class SgTableAllocTest {
     /** The chunks of a table in chain order. */
     static List<SgEntry[]> chunks(SgTable t) {
         List<SgEntry[]> out = new ArrayList<>();
-        SgEntry[] chunk = t.firstChunk();
+        SgChunk chunk = t.firstChunk();
         while (chunk != null) {
-            out.add(chunk);
-            SgEntry last = chunk[chunk.length - 1];
+            SgEntry[] slots = SgSlots.of(chunk);
+            out.add(slots);
+            SgEntry last = slots[slots.length - 1];
             chunk = last.isChain() ? last.chainTarget().orElseThrow() : null;
         }
         return out;
@@ -55,7 +56,7 @@ class SgTableAllocTest {
         List<SgEntry[]> cs = chunks(t);
         assertThat(cs).extracting(c -> c.length).containsExactly(128, 2);
         assertThat(cs.get(0)[127].isChain()).isTrue();
-        assertThat(cs.get(0)[127].chainTarget()).containsSame(cs.get(1));
+        assertThat(cs.get(0)[127].chainTarget()).containsSame(cs.get(1)[0].chunk());
         assertThat(cs.get(0)[126].isLast()).isFalse();
         assertThat(cs.get(1)[1].isLast()).isTrue();
         assertThat(cs.get(1)[0].isLast()).isFalse();
