@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.iommu.IommuGroups;
 import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.MachineInfo;
@@ -18,7 +19,8 @@ final class Header {
                 + (a.decision().cpuSupportsP2pdma() ? " -> AMD Zen rule: host-bridge paths allowed" : " -> host-bridge paths need the whitelist"));
         out.println("kernel: " + m.cmdline().map(c -> c.isEmpty() ? "(empty command line)" : c).orElse("command line unknown")
                 + a.whatIf().map(w -> "   [what-if]").orElse(""));
-        out.println("iommu:  " + m.iommuActive().map(on -> on ? "on (" + m.iommuGroups().size() + " groups)" : "off").orElse("unknown"));
+        out.println("iommu:  " + GroupsCommand.iommuOn(a).map(on -> on ? "on (" + IommuGroups.compute(a.topology(), a.decision().options().unknownAcs()).size()
+                + " groups)" : "off").orElse("unknown"));
         for (String l : a.bootLog()) {
             out.println("boot:   " + l);
         }
