@@ -94,4 +94,26 @@ class IommuGroupsConformanceTest {
         assertThat(tests).as("acsredir variants with a base case").hasSizeGreaterThanOrEqualTo(2 * 13);
         return tests;
     }
+
+    @TestFactory
+    List<DynamicTest> anIommuOffCaptureBootedWithIntelIommuOnGivesTheIommuOnCasesGroups_spec11_3() throws Exception {
+        Map<String, ConformanceCase> byName = new HashMap<>();
+        for (ConformanceCase c : ConformanceCase.all()) {
+            byName.put(c.name(), c);
+        }
+        List<DynamicTest> tests = new ArrayList<>();
+        for (ConformanceCase off : byName.values()) {
+            ConformanceCase on = byName.get(off.name().replace("-iommu_off-", "-iommu_on-"));
+            if (!off.name().contains("-iommu_off-") || on == null) {
+                continue;
+            }
+            tests.add(DynamicTest.dynamicTest(off.name() + " + intel_iommu=on == " + on.name(), () -> {
+                LoadedMachine m = LoadedMachine.load(LoadedMachine.SourceKind.SYSFS, off.capture(), List.of("intel_iommu=on"),
+                        Optional.empty(), UnknownAcsPolicy.NO_REDIRECT);
+                assertThat(IommuGroups.compute(m.topology()).groups()).isEqualTo(expectedGroups(on));
+            }));
+        }
+        assertThat(tests).as("iommu_off cases with an iommu_on twin").hasSizeGreaterThanOrEqualTo(16);
+        return tests;
+    }
 }
