@@ -104,6 +104,18 @@ class GroupsCommandTest {
         assertThat(param.err()).doesNotContain("\tat ");
     }
 
+    @Test
+    void theReadmeExampleIsTheRealOutput() throws IOException {
+        String readme = Files.readString(Path.of("README.md"));
+        String prompt = "$ ./p2pdma groups --sysfs ../shared/conformance/sw-iommu_on-cpu_intel/capture.tar.gz --why\n";
+        int start = readme.indexOf(prompt);
+        assertThat(start).as("README has the groups example").isPositive();
+        String shown = readme.substring(start + prompt.length(), readme.indexOf("```", start));
+        Cli r = Cli.run("groups", "--sysfs", SW, "--why");
+        // the source line names the path as given; everything after it must match
+        assertThat(shown.substring(shown.indexOf('\n'))).isEqualTo(r.out().substring(r.out().indexOf('\n')));
+    }
+
     @TestFactory
     List<DynamicTest> everyRealMachineInputGivesGroupsWithoutError() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
