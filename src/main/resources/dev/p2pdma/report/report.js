@@ -545,15 +545,19 @@
   if (fold > 0) { foldFrom(fold); }
   relayout();
   // a link may choose the provider and a client: report.html#provider=0000:03:00.0&client=0000:04:00.0
-  var want = {};
-  location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
-    var i = kv.indexOf('=');
-    if (i > 0) { want[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1)); }
-  });
-  if (epByKey[want.provider] !== undefined) {
-    chooseProvider(epByKey[want.provider]);
-    if (epByKey[want.client] !== undefined) { showPair(provider, epByKey[want.client]); }
+  function applyHash() {
+    var want = {};
+    location.hash.replace(/^#/, '').split('&').forEach(function (kv) {
+      var i = kv.indexOf('=');
+      if (i > 0) { want[kv.slice(0, i)] = decodeURIComponent(kv.slice(i + 1)); }
+    });
+    if (epByKey[want.provider] !== undefined) {
+      chooseProvider(epByKey[want.provider]);
+      if (epByKey[want.client] !== undefined) { showPair(provider, epByKey[want.client]); }
+    }
   }
+  applyHash();
+  window.addEventListener('hashchange', applyHash);
   window.P2PDMA = {
     cell: cell,
     digestRows: digestRows,

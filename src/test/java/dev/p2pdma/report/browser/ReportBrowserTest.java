@@ -228,6 +228,19 @@ class ReportBrowserTest {
     }
 
     @Test
+    void aLinkChoosesThePairAndTheMatrixIsWalkedWithArrowKeys() {
+        web.navigate("about:blank");
+        web.navigate(captureReport.toUri() + "#provider=0000:03:00.0&client=0000:00:1f.2");
+        assertThat(colours().get("0000:03:00.0")[0]).isEqualTo("P");
+        assertThat(web.text(web.find("#details-body"))).contains("0000:03:00.0 \u2192 0000:00:1f.2: X NOT_SUPPORTED, distance 5");
+        WebDriver.Element first = web.find("#matrix td.cell[data-p='0000:00:1f.2'][data-c='0000:00:1f.2']");
+        web.sendKeys(first, "\uE014");
+        assertThat(web.execute("return document.activeElement.getAttribute('data-c')").asString()).isEqualTo("0000:00:1f.3");
+        assertThat(web.text(web.find("#details-body"))).contains("0000:00:1f.2 \u2192 0000:00:1f.3: X NOT_SUPPORTED, distance 2");
+        assertThat(colours().get("0000:00:1f.2")[0]).as("a cell's row is its provider").isEqualTo("P");
+    }
+
+    @Test
     void theSearchFindsADeviceByNameAndByAddress() {
         open(captureReport);
         web.sendKeys(web.find("#search"), "NVM Express");
