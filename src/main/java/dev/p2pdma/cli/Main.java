@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "p2pdma", mixinStandardHelpOptions = true, version = "p2pdma 0.1.0",
         description = "Can these PCI devices DMA to each other, by which path, and why not? Linux's P2PDMA decision, modelled exactly.",
-        subcommands = {TopoCommand.class, MatrixCommand.class, ExplainCommand.class, MapCommand.class, CaptureCommand.class, GroupsCommand.class,
+        subcommands = {TopoCommand.class, MatrixCommand.class, ExplainCommand.class, MapCommand.class, CaptureCommand.class,
+                ReportCommand.class, GroupsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

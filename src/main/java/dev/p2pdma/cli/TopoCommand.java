@@ -2,6 +2,12 @@ package dev.p2pdma.cli;
 
 import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.pci.io.Importers;
+import dev.p2pdma.report.ReportModel;
+import dev.p2pdma.report.SvgTree;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code p2pdma topo}: the PCI tree, or the topology file for editing. */
 @Command(name = "topo", mixinStandardHelpOptions = true,
-        description = "Print the PCI tree with ports, ACS, links and p2pmem; or write it as a topology file (--format yaml|json) to edit and read back with --topology.")
+        description = "Print the PCI tree with ports, ACS, links and p2pmem; or write it as a topology file (--format yaml|json) to edit and read back with --topology; or draw it (--format svg -o FILE).")
 final class TopoCommand implements Callable<Integer> {
 
     /** Input and what-if options. */
@@ -18,8 +24,17 @@ final class TopoCommand implements Callable<Integer> {
     InputOptions input;
 
     /** Output format. */
-    @Option(names = "--format", defaultValue = "text", description = "text (default), yaml or json.")
+    @Option(names = "--format", defaultValue = "text", description = "text (default), yaml, json or svg (the tree drawn; needs -o).")
     String format;
+
+    /** Where the output goes; standard output when not given (svg needs it). */
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (- for standard output); required for svg.")
+    String output;
+
+    /** The PCI ID database for names in the svg tree. */
+    @Option(names = "--pci-ids", paramLabel = "FILE",
+            description = "pci.ids file for vendor and device names in the svg (default: /usr/share/misc/pci.ids when installed).")
+    Path pciIds;
 
     /** Picocli's view of this command. */
     @Spec
@@ -27,14 +42,25 @@ final class TopoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.requireOneOf("--format", format, "text", "yaml", "json");
-        var out = spec.commandLine().getOut();
+        UsageError.requireOneOf("--format", format, "text", "yaml", "json", "svg");
+        if (format.equals("svg") && output == null) {
+            throw new UsageError("--format svg needs -o FILE (or -o - for standard output)");
+        }
+        Optional<OutputTarget> target = Optional.ofNullable(output).map(o -> new OutputTarget("-o", o));
+        target.filter(t -> !t.isStdout()).ifPresent(OutputTarget::checkedPath);
+        var stdout = spec.commandLine().getOut();
+        StringWriter buffer = new StringWriter();
+        PrintWriter out = target.isPresent() ? new PrintWriter(buffer) : stdout;
         switch (format) {
             case "text" -> TreeText.write(input.load(), out);
             case "yaml", "json" -> Importers.writeTopologyFile(input.load().topology(), format, out);
+            case "svg" -> out.print(SvgTree.document(ReportModel.of(input.load(), ReportCommand.names(pciIds)), Optional.empty()));
             default -> throw new IllegalStateException(format);
         }
         out.flush();
+        if (target.isPresent()) {
+            target.get().write(buffer.toString(), stdout);
+        }
         return 0;
     }
 }

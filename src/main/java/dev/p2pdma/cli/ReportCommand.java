@@ -1,0 +1,54 @@
+package dev.p2pdma.cli;
+
+import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.report.HtmlReport;
+import dev.p2pdma.report.PciIds;
+import dev.p2pdma.report.ReportModel;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code p2pdma report}: one self-contained HTML page with the tree, the matrix and the assumptions. Not thread-safe (picocli fills it). */
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Write one self-contained HTML page (no network): the PCI tree as SVG with vendor and device names, "
+                + "a provider chooser that colours every function by its map type and draws paths, the matrix with each cell's "
+                + "reasons, IOMMU groups outlined, and the assumptions in a header.")
+final class ReportCommand implements Callable<Integer> {
+
+    /** Input and what-if options. */
+    @Mixin
+    InputOptions input;
+
+    /** Where the page goes. */
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "The HTML file to write; - for standard output.")
+    String output;
+
+    /** The PCI ID database to name devices from. */
+    @Option(names = "--pci-ids", paramLabel = "FILE",
+            description = "pci.ids file for vendor and device names (default: " + "/usr/share/misc/pci.ids when installed; else ids only).")
+    Path pciIds;
+
+    /** Picocli's view of this command, for its output stream. */
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        OutputTarget target = new OutputTarget("-o", output);
+        if (!target.isStdout()) {
+            target.checkedPath();
+        }
+        PciIds ids = names(pciIds);
+        String html = HtmlReport.render(ReportModel.of(input.load(), ids));
+        target.write(html, spec.commandLine().getOut());
+        return 0;
+    }
+
+    /** The database named by {@code --pci-ids}, else the system one when installed, else none. */
+    static PciIds names(Path pciIds) throws ImportException {
+        return pciIds != null ? PciIds.load(pciIds) : PciIds.systemOrEmpty();
+    }
+}
