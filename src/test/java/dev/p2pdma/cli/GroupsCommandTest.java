@@ -116,6 +116,21 @@ class GroupsCommandTest {
         assertThat(shown.substring(shown.indexOf('\n'))).isEqualTo(r.out().substring(r.out().indexOf('\n')));
     }
 
+    @Test
+    void whenTheCapturesOwnGroupsDifferOneNoteLineOnStderrSaysHow(@TempDir Path tmp) throws IOException {
+        String yaml = Cli.run("topo", "--sysfs", SW, "--format", "yaml").out();
+        Path renumbered = tmp.resolve("renumbered.yaml");
+        Files.writeString(renumbered, yaml.replace("\"0\":\n      - \"0000:00:00.0\"\n    \"1\":\n      - \"0000:00:04.0\"",
+                "\"0\":\n      - \"0000:00:04.0\"\n    \"1\":\n      - \"0000:00:00.0\""));
+        Cli r = Cli.run("groups", "--topology", renumbered.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.err().lines().toList()).singleElement().asString()
+                .startsWith("p2pdma: note: the model's IOMMU groups (6) differ from the captured iommu_groups (6)")
+                .endsWith("the same partition, numbered differently");
+        Cli same = Cli.run("groups", "--sysfs", SW);
+        assertThat(same.err()).isEmpty();
+    }
+
     @TestFactory
     List<DynamicTest> everyRealMachineInputGivesGroupsWithoutError() throws IOException {
         List<DynamicTest> tests = new ArrayList<>();
