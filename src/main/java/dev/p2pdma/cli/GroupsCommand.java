@@ -2,7 +2,6 @@ package dev.p2pdma.cli;
 
 import dev.p2pdma.iommu.IommuGroupReason;
 import dev.p2pdma.iommu.IommuGroups;
-import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
@@ -64,7 +63,7 @@ final class GroupsCommand implements Callable<Integer> {
         LoadedMachine a = input.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Optional<Boolean> iommu = iommuOn(a);
+        Optional<Boolean> iommu = a.iommuActive();
         boolean show = iommu.orElse(true) || assumeIommu;
         Optional<IommuGroups> groups = show
                 ? Optional.of(IommuGroups.compute(a.topology(), a.decision().options().unknownAcs()))
@@ -79,16 +78,6 @@ final class GroupsCommand implements Callable<Integer> {
         out.flush();
         err.flush();
         return 0;
-    }
-
-    /** Whether the booted (or what-if) kernel has an IOMMU, when the input says. */
-    static Optional<Boolean> iommuOn(LoadedMachine a) {
-        Optional<Boolean> captured = a.topology().machine().iommuActive();
-        if (a.whatIf().isEmpty()) {
-            return captured;
-        }
-        KernelCommandLine wanted = KernelCommandLine.parse(a.whatIf().get());
-        return wanted.iommuRequested().or(() -> captured);
     }
 
     private void writeText(LoadedMachine a, Optional<Boolean> iommu, Optional<IommuGroups> groups, PrintWriter out) {

@@ -19,8 +19,7 @@ final class Header {
                 + (a.decision().cpuSupportsP2pdma() ? " -> AMD Zen rule: host-bridge paths allowed" : " -> host-bridge paths need the whitelist"));
         out.println("kernel: " + m.cmdline().map(c -> c.isEmpty() ? "(empty command line)" : c).orElse("command line unknown")
                 + a.whatIf().map(w -> "   [what-if]").orElse(""));
-        out.println("iommu:  " + GroupsCommand.iommuOn(a).map(on -> on ? "on (" + IommuGroups.compute(a.topology(), a.decision().options().unknownAcs()).size()
-                + " groups)" : "off").orElse("unknown"));
+        out.println("iommu:  " + a.iommuActive().map(on -> on ? "on (" + a.iommuGroups().map(IommuGroups::size).orElse(0) + " groups)" : "off").orElse("unknown"));
         for (String l : a.bootLog()) {
             out.println("boot:   " + l);
         }

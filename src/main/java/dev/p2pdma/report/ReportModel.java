@@ -1,5 +1,6 @@
 package dev.p2pdma.report;
 
+import dev.p2pdma.iommu.IommuGroups;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.HostBridge;
 import dev.p2pdma.pci.PciFunction;
@@ -14,8 +15,9 @@ import java.util.Optional;
  * the layout, one label per node, and the header lines (source, CPU rule, kernel command line,
  * IOMMU, names, assumptions).
  *
- * <p>IOMMU groups are the ones the input captured ({@code PciFunction.iommuGroup()}); the model
- * does not compute groups, and the header says so. Invariants: {@code labels} has one entry per
+ * <p>IOMMU groups are the ones the kernel would make ({@link IommuGroups}, spec 5.6), computed
+ * unless the IOMMU is known to be off; the header says where they came from and whether the
+ * input's own captured groups agree. Invariants: {@code labels} has one entry per
  * layout row, in row order. Immutable and thread-safe.
  */
 public final class ReportModel {
@@ -30,6 +32,8 @@ public final class ReportModel {
     private final List<NodeLabel> labels;
     /** The header: label and text per line. */
     private final List<HeaderLine> header;
+    /** The computed IOMMU groups, empty when the IOMMU is off. */
+    private final Optional<IommuGroups> groups;
 
     /**
      * One header line.
@@ -44,6 +48,7 @@ public final class ReportModel {
         this.machine = machine;
         this.ids = ids;
         this.layout = TreeLayout.of(machine.topology());
+        this.groups = machine.iommuGroups();
         List<NodeLabel> l = new ArrayList<>(layout.rows());
         for (TreeLayout.Placed p : layout.nodes()) {
             l.add(switch (p.node()) {
@@ -87,9 +92,9 @@ public final class ReportModel {
         return ids.nameOf(topology().function(function));
     }
 
-    /** The captured IOMMU group of a function, -1 when none. */
+    /** The computed IOMMU group of a function, -1 when the IOMMU is off. */
     public int iommuGroupOf(int function) {
-        return topology().function(function).iommuGroup().orElse(-1);
+        return groups.map(g -> g.groupOf(topology().function(function).address()).orElse(-1)).orElse(-1);
     }
 
     private NodeLabel hostBridgeLabel(int h) {
@@ -113,7 +118,10 @@ public final class ReportModel {
         f.driver().ifPresent(d::add);
         f.physfn().ifPresent(pf -> d.add("VF of " + pf));
         f.p2pmem().ifPresent(p -> d.add("p2pmem " + (p.sizeBytes() >> 20) + " MiB"));
-        f.iommuGroup().ifPresent(g -> d.add("iommu " + g));
+        int group = iommuGroupOf(i);
+        if (group >= 0) {
+            d.add("iommu " + group);
+        }
         return new NodeLabel(f.address().toString(), f.idText(), ids.nameOf(f).orElse(""), String.join(" · ", d));
     }
 
@@ -126,10 +134,12 @@ public final class ReportModel {
                 + (dec.cpuSupportsP2pdma() ? " -> AMD Zen rule: host-bridge paths allowed" : " -> host-bridge paths need the whitelist")));
         out.add(new HeaderLine("kernel", m.cmdline().map(c -> c.isEmpty() ? "(empty command line)" : c).orElse("command line unknown")
                 + machine.whatIf().map(w -> "   [what-if]").orElse("")));
-        long grouped = topology().functions().stream().filter(f -> f.iommuGroup().isPresent()).count();
-        String groups = grouped == 0 ? "no IOMMU groups captured"
-                : "outlined groups are the " + m.iommuGroups().size() + " IOMMU groups the input captured (not computed by p2pdma)";
-        out.add(new HeaderLine("iommu", m.iommuActive().map(on -> on ? "on" : "off").orElse("unknown") + "; " + groups));
+        String state = machine.iommuActive().map(on -> on ? "on" : "off").orElse("unknown (groups computed as if on)");
+        String text = groups.map(g -> state + "; outlined groups are the " + g.size() + " IOMMU groups the kernel would make (computed, spec 5.6)"
+                + (m.iommuGroups().isEmpty() || machine.whatIf().isPresent() ? ""
+                        : g.samePartitionAs(m.iommuGroups()) ? "; the capture's own groups agree" : "; the capture's own groups DIFFER (see p2pdma groups)"))
+                .orElse(state + "; no IOMMU groups");
+        out.add(new HeaderLine("iommu", text));
         out.add(new HeaderLine("names", ids.source().map(s -> "vendor and device names from " + s)
                 .orElse("no pci.ids database: functions shown by their ids (install Debian's pci.ids or pass --pci-ids FILE)")));
         for (String l : machine.bootLog()) {

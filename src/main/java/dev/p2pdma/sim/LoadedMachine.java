@@ -1,5 +1,6 @@
 package dev.p2pdma.sim;
 
+import dev.p2pdma.iommu.IommuGroups;
 import dev.p2pdma.p2pdma.DecisionOptions;
 import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
@@ -86,5 +87,22 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
         P2pDmaDecision d = P2pDmaDecision.of(t, new DecisionOptions(Era.SG, cpu, unknownAcs));
         notes.addAll(d.assumptions());
         return new LoadedMachine(t, d, List.copyOf(notes), List.copyOf(bootLog), whatIf);
+    }
+
+    /** Whether the booted (or what-if) kernel has an IOMMU, when the input says: a what-if's iommu parameter wins over the capture. */
+    public Optional<Boolean> iommuActive() {
+        Optional<Boolean> captured = topology.machine().iommuActive();
+        if (whatIf.isEmpty()) {
+            return captured;
+        }
+        return KernelCommandLine.parse(whatIf.get()).iommuRequested().or(() -> captured);
+    }
+
+    /** The IOMMU groups the kernel would make (spec 5.6): computed unless the IOMMU is known to be off. */
+    public Optional<IommuGroups> iommuGroups() {
+        if (!iommuActive().orElse(true)) {
+            return Optional.empty();
+        }
+        return Optional.of(IommuGroups.compute(topology, decision.options().unknownAcs()));
     }
 }

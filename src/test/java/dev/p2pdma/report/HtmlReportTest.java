@@ -2,6 +2,7 @@ package dev.p2pdma.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.p2pdma.UnknownAcsPolicy;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.HostBridge;
 import dev.p2pdma.pci.Parent;
@@ -14,6 +15,8 @@ import dev.p2pdma.testing.Topo;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -105,7 +108,7 @@ class HtmlReportTest {
     }
 
     @Test
-    void capturedIommuGroupsAreOutlinedAndTheHeaderSaysWhereTheyCameFrom() throws Exception {
+    void computedIommuGroupsAreOutlinedAndTheHeaderSaysWhereTheyCameFrom() throws Exception {
         ReportModel model = ReportModel.of(Machines.load(LoadedMachine.SourceKind.SYSFS, Machines.capture("sw-iommu_on-cpu_intel")),
                 Machines.testIds());
         Document d = xml(SvgTree.document(model, Optional.empty()));
@@ -119,8 +122,36 @@ class HtmlReportTest {
         }
         assertThat(groups).containsExactly("0", "1", "2", "3", "4", "5");
         assertThat(model.header()).contains(new ReportModel.HeaderLine("iommu",
-                "on; outlined groups are the 6 IOMMU groups the input captured (not computed by p2pdma)"));
+                "on; outlined groups are the 6 IOMMU groups the kernel would make (computed, spec 5.6); the capture's own groups agree"));
         assertThat(model.header()).contains(new ReportModel.HeaderLine("names", "vendor and device names from test-pci.ids, version test-1"));
+    }
+
+    @Test
+    void anIommuOffCaptureHasNoOutlinesUntilAWhatIfBootsItWithAnIommu() throws Exception {
+        Path off = Machines.capture("sw-iommu_off-cpu_intel");
+        ReportModel plain = ReportModel.of(Machines.load(LoadedMachine.SourceKind.SYSFS, off), PciIds.empty());
+        assertThat(outlinedGroups(plain)).isEmpty();
+        assertThat(plain.header()).contains(new ReportModel.HeaderLine("iommu", "off; no IOMMU groups"));
+        ReportModel booted = ReportModel.of(LoadedMachine.load(LoadedMachine.SourceKind.SYSFS, off, List.of("intel_iommu=on"),
+                Optional.empty(), UnknownAcsPolicy.NO_REDIRECT), PciIds.empty());
+        assertThat(outlinedGroups(booted)).containsExactly("0", "1", "2", "3", "4", "5");
+        for (int i = 0; i < booted.topology().size(); i++) {
+            assertThat(booted.iommuGroupOf(i)).as(booted.topology().function(i).address().toString())
+                    .isEqualTo(Machines.load(LoadedMachine.SourceKind.SYSFS, Machines.capture("sw-iommu_on-cpu_intel")).topology()
+                            .function(i).iommuGroup().orElseThrow());
+        }
+    }
+
+    private static java.util.Set<String> outlinedGroups(ReportModel model) throws Exception {
+        NodeList rects = xml(SvgTree.document(model, Optional.empty())).getElementsByTagNameNS("http://www.w3.org/2000/svg", "rect");
+        java.util.Set<String> groups = new java.util.TreeSet<>();
+        for (int k = 0; k < rects.getLength(); k++) {
+            Element r = (Element) rects.item(k);
+            if (r.getAttribute("class").equals("grp")) {
+                groups.add(r.getAttribute("data-group"));
+            }
+        }
+        return groups;
     }
 
     @Test
