@@ -69,7 +69,7 @@ public final class IovaDomain {
     private final long dma32BitPfn;
     /** The number of CPU slots of the rcaches ("online CPUs"). */
     private final int cpus;
-    /** Guards every field below up to {@link #rcaches}. */
+    /** Guards the tree, the cached nodes, max32AllocSize and the counters below. */
     private final IovaSpinLock treeLock = new IovaSpinLock();
     /** The ranges. */
     private final IovaRbTree tree = new IovaRbTree();
@@ -87,8 +87,13 @@ public final class IovaDomain {
     private long treeAllocatedPfns;
     /** The node most recently allocated, so freeing it by value needs no search; may be stale. */
     private IovaNode lastAllocated;
-    /** The range caches, one per size class; null until {@link #initRcaches()}. */
+    /** The range caches' depots, one per size class; null until {@link #initRcaches()}. */
     private volatile IovaRcache[] rcaches;
+    /**
+     * The per-CPU caches, flat: slot {@code cpu * IOVA_RANGE_CACHE_MAX_SIZE + log2Size}; null until
+     * {@link #initRcaches()}. Set after {@link #rcaches}, and read first by the fast path.
+     */
+    private volatile IovaCpuRcache[] cpuRcaches;
 
     /**
      * Models init_iova_domain() with one CPU slot per available processor.
@@ -144,7 +149,14 @@ public final class IovaDomain {
         for (int i = 0; i < rc.length; i++) {
             rc[i] = new IovaRcache(cpus);
         }
+        // each CPU's records are allocated next to their own 1 KiB magazines, which keeps the
+        // locks of different CPUs on different cache lines
+        IovaCpuRcache[] cpu = new IovaCpuRcache[cpus * IOVA_RANGE_CACHE_MAX_SIZE];
+        for (int i = 0; i < cpu.length; i++) {
+            cpu[i] = new IovaCpuRcache(rc[i % IOVA_RANGE_CACHE_MAX_SIZE]);
+        }
         rcaches = rc;
+        cpuRcaches = cpu;
     }
 
     /** The granule in bytes. */
@@ -174,7 +186,7 @@ public final class IovaDomain {
 
     /** Whether {@link #initRcaches()} has been called. */
     public boolean hasRcaches() {
-        return rcaches != null;
+        return cpuRcaches != null;
     }
 
     // ---------------------------------------------------------------- the tree
@@ -420,11 +432,11 @@ public final class IovaDomain {
             return 0;
         }
         long size = sizePfns < FAST_ROUNDUP_BELOW ? 1L << (64 - Long.numberOfLeadingZeros(sizePfns - 1)) : sizePfns;
-        IovaRcache[] rc = rcaches;
+        IovaCpuRcache[] rc = cpuRcaches;
         if (rc != null) {
             int log = orderBase2(size);
             if (log < IOVA_RANGE_CACHE_MAX_SIZE) {
-                long pfn = rc[log].get(cpu, limitPfn + 1 - size);
+                long pfn = rc[cpu * IOVA_RANGE_CACHE_MAX_SIZE + log].get(limitPfn + 1 - size);
                 if (pfn != 0) {
                     return pfn;
                 }
@@ -455,10 +467,11 @@ public final class IovaDomain {
 
     /** {@link #freeIovaFast(long, long)} as if running on CPU slot {@code cpu} (tests). */
     void freeIovaFast(int cpu, long pfn, long sizePfns) {
-        IovaRcache[] rc = rcaches;
+        IovaCpuRcache[] rc = cpuRcaches;
         if (rc != null) {
             int log = orderBase2(sizePfns);
-            if (log < IOVA_RANGE_CACHE_MAX_SIZE && rc[log].insert(cpu, pfn)) {
+            if (log < IOVA_RANGE_CACHE_MAX_SIZE) {
+                rc[cpu * IOVA_RANGE_CACHE_MAX_SIZE + log].insert(pfn);
                 return;
             }
         }
@@ -492,12 +505,12 @@ public final class IovaDomain {
         if (cpu < 0 || cpu >= cpus) {
             throw new IllegalArgumentException("no CPU slot " + cpu + " (domain has " + cpus + ")");
         }
-        IovaRcache[] rc = rcaches;
+        IovaCpuRcache[] rc = cpuRcaches;
         if (rc == null) {
             return;
         }
-        for (IovaRcache r : rc) {
-            r.freeCpuCached(cpu, this);
+        for (int log = 0; log < IOVA_RANGE_CACHE_MAX_SIZE; log++) {
+            rc[cpu * IOVA_RANGE_CACHE_MAX_SIZE + log].freeCached(this);
         }
     }
 
@@ -571,11 +584,16 @@ public final class IovaDomain {
      */
     public void putIovaDomain() {
         IovaRcache[] rc = rcaches;
-        if (rc != null) {
+        IovaCpuRcache[] cpu = cpuRcaches;
+        if (rc != null && cpu != null) {
+            cpuRcaches = null;
+            rcaches = null;
+            for (IovaCpuRcache c : cpu) {
+                c.discard();
+            }
             for (IovaRcache r : rc) {
                 r.discard();
             }
-            rcaches = null;
         }
         treeLock.lock();
         try {
@@ -653,9 +671,13 @@ public final class IovaDomain {
     private List<Long> cachedPfns() {
         List<Long> out = new ArrayList<>();
         IovaRcache[] rc = rcaches;
-        if (rc != null) {
+        IovaCpuRcache[] cpu = cpuRcaches;
+        if (rc != null && cpu != null) {
+            for (IovaCpuRcache c : cpu) {
+                c.forEachCachedPfn(out::add);
+            }
             for (IovaRcache r : rc) {
-                r.forEachCachedPfn(out::add);
+                r.forEachDepotPfn(out::add);
             }
         }
         return out;
