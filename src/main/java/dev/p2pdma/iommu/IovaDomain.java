@@ -54,8 +54,8 @@ public final class IovaDomain {
     private static final long FAST_ROUNDUP_BELOW = 1L << (IOVA_RANGE_CACHE_MAX_SIZE - 1);
     /** The anchor's pfn, ~0UL. */
     private static final long IOVA_ANCHOR = -1L;
-    /** The kernel's largest valid pfn bound in reserve_iova(): ULLONG_MAX >> shift. */
-    private static final long NO_PFN = -1L;
+    /** ULLONG_MAX; shifted right by the granule's shift it bounds the pfns reserve_iova() accepts. */
+    private static final long ULLONG_MAX = -1L;
     /** The CPU page size, the largest granule the kernel accepts. */
     private static final long PAGE_SIZE = 4096;
 
@@ -182,6 +182,41 @@ public final class IovaDomain {
     /** The number of CPU slots of the rcaches. */
     public int cpus() {
         return cpus;
+    }
+
+    /** Models iova_mask(): {@code granule - 1}. */
+    public long mask() {
+        return granuleBytes - 1;
+    }
+
+    /** Models iova_offset(): the offset of a DMA address within its granule. */
+    public long iovaOffset(long dmaAddr) {
+        return dmaAddr & (granuleBytes - 1);
+    }
+
+    /** Models iova_align(): {@code sizeBytes} rounded up to the granule (unsigned, wrapping as size_t does). */
+    public long iovaAlign(long sizeBytes) {
+        return (sizeBytes + granuleBytes - 1) & -granuleBytes;
+    }
+
+    /** Models iova_align_down(): {@code sizeBytes} rounded down to the granule. */
+    public long iovaAlignDown(long sizeBytes) {
+        return sizeBytes & -granuleBytes;
+    }
+
+    /** Models iova_dma_addr(): the DMA address of a range's first pfn. */
+    public long iovaDmaAddr(Iova iova) {
+        return iova.pfnLo() << shift;
+    }
+
+    /** Models iova_pfn(): the pfn of a DMA address. */
+    public long iovaPfn(long dmaAddr) {
+        return dmaAddr >>> shift;
+    }
+
+    /** Models iova_rcache_range(): the largest size the rcaches serve, {@code PAGE_SIZE << 5} = 128 KiB. */
+    public static long iovaRcacheRangeBytes() {
+        return PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1);
     }
 
     /** Whether {@link #initRcaches()} has been called. */
@@ -374,7 +409,7 @@ public final class IovaDomain {
      *         or a pfn exceeds {@code ~0 >> shift} (the kernel warns and returns NULL)
      */
     public Optional<Iova> reserveIova(long pfnLo, long pfnHi) {
-        long maxPfn = NO_PFN >>> shift;
+        long maxPfn = ULLONG_MAX >>> shift;
         if (Long.compareUnsigned(pfnHi | pfnLo, maxPfn) > 0 || Long.compareUnsigned(pfnHi, pfnLo) < 0) {
             return Optional.empty();
         }
@@ -580,7 +615,8 @@ public final class IovaDomain {
 
     /**
      * Models put_iova_domain(): drops the rcaches (without freeing their ranges) and every range;
-     * the domain is left as init_iova_domain() made it, without rcaches.
+     * the domain is left as init_iova_domain() made it, without rcaches. As in the kernel, no
+     * other call may run on the domain meanwhile.
      */
     public void putIovaDomain() {
         IovaRcache[] rc = rcaches;
