@@ -3,7 +3,8 @@ package dev.p2pdma.iommu;
 /**
  * Models {@code struct iova_rcache} of Linux 6.12 (spec 5.5): the range cache of one size class
  * ({@code 2^k} pages, k = 0..5): a {@link IovaCpuRcache} ({@code loaded} and {@code prev}
- * magazines) per CPU and a depot of full magazines kept as a LIFO list.
+ * magazines) per CPU, which the domain keeps in one flat array for the hot path, and the depot of
+ * full magazines kept as a LIFO list, which this class holds.
  *
  * <p>Rules: insert pushes onto {@code loaded}; when it is full, {@code prev} is swapped in if not
  * full; when both are full, the full {@code loaded} goes onto the depot, the depot work is
