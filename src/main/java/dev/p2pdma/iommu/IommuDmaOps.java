@@ -169,7 +169,7 @@ public final class IommuDmaOps implements DmaOps {
             e.setDmaLength((int) len);
             long sLength = align(len + off, granule);
             e.setPage(page, (int) sLength, e.offset() - off);
-            if (pad != 0 && pad < sLength - 1) {
+            if (pad != 0 && Long.compareUnsigned(pad, sLength - 1) < 0) {
                 prev.setPage(prev.pageOrNull(), (int) (prev.lengthBytes() + pad), prev.offset());
                 iovaLen += pad;
             }
