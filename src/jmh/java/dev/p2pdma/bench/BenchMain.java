@@ -86,7 +86,9 @@ public final class BenchMain {
             new Row("swiotlb bounce of 128 KiB, BIDIRECTIONAL (map + unmap = 2 bounces; score per bounce)", "SwiotlbBench.bounce128kBidirectional",
                     "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
             new Row("swiotlb bounce of 128 KiB, TO_DEVICE (map + unmap = 1 bounce)", "SwiotlbBench.bounce128kToDevice",
-                    "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2));
+                    "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
+            new Row("dma-iommu map_sgtable + unmap, 32 x 4 KiB RAM = 128 KiB (ns per list)", "IommuBench.mapUnmap32x4k",
+                    "IommuBench.directMapUnmap32x4k", "<= 3 us", 3000, 0));
 
     private BenchMain() {
     }
@@ -106,7 +108,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench|DmaDirectBench|SwiotlbBench)\\..*";
+        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench|DmaDirectBench|SwiotlbBench|IommuBench)\\..*";
         Options opts = new OptionsBuilder().include(include).forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx2g").build();
         Collection<RunResult> results = new Runner(opts).run();

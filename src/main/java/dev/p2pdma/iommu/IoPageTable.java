@@ -10,9 +10,10 @@ import java.util.OptionalLong;
  * (level 3), each with its {@link IommuProt}. {@link #map} picks the largest leaf the alignment of
  * IOVA and physical address and the remaining size allow (iommu_pgsize()), {@link #unmap} removes
  * leaves until the first hole (a partly covered large leaf goes whole, as the x86 drivers do), and
- * frees tables left empty.
+ * frees a next-level table only when the unmapped range covers its whole span (as VT-d's
+ * domain_unmap() does): tables of partly unmapped spans stay allocated, empty, for the next map.
  *
- * <p>Invariants: a slot holds either nothing, one leaf, or one next-level table that is not empty;
+ * <p>Invariants: a slot holds either nothing, one leaf, or one next-level table;
  * {@link #mappedBytes()} is the sum of the leaf sizes; no two leaves overlap.
  *
  * <p>Thread-safety: one lock per table guards every operation (map, unmap and lookups are each
@@ -164,7 +165,7 @@ public final class IoPageTable {
         }
     }
 
-    /** Tables allocated below the root (freed when they empty). */
+    /** Tables allocated below the root (freed when an unmap covers their whole span). */
     public long tableCount() {
         synchronized (lock) {
             return tables;
@@ -174,10 +175,11 @@ public final class IoPageTable {
     /** Models iommu_pgsize(): the largest leaf that both addresses' alignment and the remaining size allow. */
     private static long pageSize(long iova, long phys, long remaining) {
         long merged = iova | phys;
-        for (long size : new long[] {SIZE_1G, SIZE_2M}) {
-            if (remaining >= size && (merged & (size - 1)) == 0) {
-                return size;
-            }
+        if (remaining >= SIZE_1G && (merged & (SIZE_1G - 1)) == 0) {
+            return SIZE_1G;
+        }
+        if (remaining >= SIZE_2M && (merged & (SIZE_2M - 1)) == 0) {
+            return SIZE_2M;
         }
         return SIZE_4K;
     }
@@ -199,9 +201,13 @@ public final class IoPageTable {
             t = t.next[i];
         }
         int i = index(iova, leafLevel);
-        if ((t.pte[i] & PRESENT) != 0 || t.next[i] != null) {
-            pruneFrom(iova);
+        if ((t.pte[i] & PRESENT) != 0 || (t.next[i] != null && t.next[i].used != 0)) {
             return false;
+        }
+        if (t.next[i] != null) {
+            t.next[i] = null;
+            t.used--;
+            tables--;
         }
         t.pte[i] = phys | ((long) prot.bits() << PROT_SHIFT) | PRESENT;
         t.used++;
@@ -210,7 +216,10 @@ public final class IoPageTable {
         return true;
     }
 
-    /** Removes leaves from {@code iova} for {@code sizeBytes} or to the first hole; returns the bytes removed. Lock held. */
+    /**
+     * Removes leaves from {@code iova} for {@code sizeBytes} or to the first hole, then frees the
+     * empty tables whose whole span was unmapped; returns the bytes removed. Lock held.
+     */
     private long removeRange(long iova, long sizeBytes) {
         long unmapped = 0;
         while (unmapped < sizeBytes) {
@@ -220,7 +229,37 @@ public final class IoPageTable {
             }
             unmapped += removed;
         }
+        if (unmapped != 0) {
+            freeCovered(root, 4, 0, iova, iova + unmapped - 1);
+        }
         return unmapped;
+    }
+
+    /**
+     * Frees the empty next-level tables below {@code t} (a level-{@code level} table spanning from
+     * {@code base}) whose whole span lies in {@code [first, last]}. Lock held.
+     */
+    private void freeCovered(Table t, int level, long base, long first, long last) {
+        if (level == 1) {
+            return;
+        }
+        long childSpan = levelSize(level);
+        int from = index(Math.max(first, base), level);
+        long end = base + childSpan * ENTRIES - 1;
+        int to = index(Long.compareUnsigned(last, end) < 0 ? last : end, level);
+        for (int i = from; i <= to; i++) {
+            Table c = t.next[i];
+            if (c == null) {
+                continue;
+            }
+            long cBase = base + childSpan * i;
+            freeCovered(c, level - 1, cBase, first, last);
+            if (c.used == 0 && Long.compareUnsigned(first, cBase) <= 0 && Long.compareUnsigned(cBase + childSpan - 1, last) <= 0) {
+                t.next[i] = null;
+                t.used--;
+                tables--;
+            }
+        }
     }
 
     /** Removes the leaf covering {@code iova}; returns the bytes from {@code iova} to its end, 0 if none. Lock held. */
@@ -234,7 +273,6 @@ public final class IoPageTable {
                 t.used--;
                 leaves[level]--;
                 mappedBytes -= size;
-                pruneFrom(iova);
                 return size - (iova & (size - 1));
             }
             t = t.next[i];
@@ -243,30 +281,6 @@ public final class IoPageTable {
             }
         }
         return 0;
-    }
-
-    /** Frees the empty tables on the path to {@code iova}, deepest first. Lock held. */
-    private void pruneFrom(long iova) {
-        Table[] path = new Table[5];
-        path[4] = root;
-        int level = 4;
-        while (level > 1) {
-            Table next = path[level].next[index(iova, level)];
-            if (next == null) {
-                break;
-            }
-            path[level - 1] = next;
-            level--;
-        }
-        for (int l = level; l < 4; l++) {
-            if (path[l].used != 0) {
-                return;
-            }
-            Table parent = path[l + 1];
-            parent.next[index(iova, l + 1)] = null;
-            parent.used--;
-            tables--;
-        }
     }
 
     private static int index(long iova, int level) {

@@ -56,7 +56,25 @@ class IoPageTableTest {
         assertThat(pt.unmap(4L << 20, 4096)).isEqualTo(2L << 20);
         assertThat(pt.unmap(0x10_000, 4096)).isEqualTo(4096);
         assertThat(pt.isEmpty()).isTrue();
-        assertThat(pt.tableCount()).isZero();
+        assertThat(pt.tableCount()).as("level 3, level 2 and the 4 KiB table of [0, 2 MiB): partly unmapped spans keep their tables").isEqualTo(3);
+    }
+
+    @Test
+    void anUnmapCoveringATablesWholeSpanFreesIt_issue4part2() {
+        pt.map(2L << 20, (8L << 20) + 4096, 2L << 20, IommuProt.READ_WRITE);
+        assertThat(pt.tableCount()).isEqualTo(3);
+        assertThat(pt.unmap(2L << 20, 2L << 20)).isEqualTo(2L << 20);
+        assertThat(pt.tableCount()).isEqualTo(2);
+    }
+
+    @Test
+    void aLargeLeafReplacesAnEmptyLeftoverTable_issue4part2() {
+        pt.map(2L << 20, (8L << 20) + 4096, 4096, IommuProt.READ_WRITE);
+        pt.unmap(2L << 20, 4096);
+        assertThat(pt.tableCount()).isEqualTo(3);
+        assertThat(pt.map(2L << 20, 8L << 20, 2L << 20, IommuProt.READ_WRITE)).isEmpty();
+        assertThat(pt.leafCount(IoPageTable.SIZE_2M)).isEqualTo(1);
+        assertThat(pt.tableCount()).isEqualTo(2);
     }
 
     @Test

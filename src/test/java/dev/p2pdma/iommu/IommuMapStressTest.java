@@ -76,7 +76,6 @@ class IommuMapStressTest {
         IovaDomain iova = domain.iovaDomain().orElseThrow();
         assertThat(iova.allocatedPfns()).as("leaked IOVA pfns, seed %d", seed).isZero();
         assertThat(domain.pageTable().isEmpty()).as("seed %d", seed).isTrue();
-        assertThat(domain.pageTable().tableCount()).isZero();
         iova.flushRcaches();
         assertThat(iova.treeNodes()).isEqualTo(3);
     }
