@@ -59,6 +59,15 @@ public final class BenchMain {
                 alloc ? SG_KERNEL_MS : 0);
     }
 
+    /**
+     * A row of an IOVA workload (workloads.md section IOVA), in ns per alloc+free pair, against the
+     * same-run baseline {@code baseline}: at most 2x the kernel's C figure {@code kernelNs}.
+     */
+    private static Row iova(String name, String benchmark, String baseline, double kernelNs) {
+        return new Row(name, "IovaBench." + benchmark, "IovaBench." + baseline,
+                String.format(Locale.ROOT, "<= 2x the kernel's C (%.1f ns/pair): <= %.1f ns", kernelNs, 2 * kernelNs), 2 * kernelNs, 0, kernelNs);
+    }
+
     /** The report rows. */
     private static final List<Row> ROWS = List.of(
             new Row("full matrix, 1,000 endpoints (1M pairs)", "MatrixBench.fullMatrix", "MatrixBench.bareChainWalk",
@@ -87,6 +96,12 @@ public final class BenchMain {
                     "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
             new Row("swiotlb bounce of 128 KiB, TO_DEVICE (map + unmap = 1 bounce)", "SwiotlbBench.bounce128kToDevice",
                     "SwiotlbBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
+            iova("iova.warm.size1: alloc_iova_fast + free_iova_fast, rcache hot (ns per pair)", "warmSize1", "bareLockedPushPop", 7.1),
+            iova("iova.warm.size32: alloc_iova_fast + free_iova_fast, rcache hot (ns per pair)", "warmSize32", "bareLockedPushPop", 6.4),
+            iova("iova.cold.rand1-64: alloc_iova + __free_iova, 50% fragmented, no rcache (ns per pair)", "coldRand1to64",
+                    "treeMapPutRemove", 26.0),
+            iova("iova.fragfast.rand1-64: alloc_iova_fast + free_iova_fast, 50% fragmented (ns per pair)", "fragfastRand1to64",
+                    "treeMapPutRemove", 29.3),
             new Row("dma-iommu map_sgtable + unmap, 32 x 4 KiB RAM = 128 KiB (ns per list)", "IommuBench.mapUnmap32x4k",
                     "IommuBench.directMapUnmap32x4k", "<= 3 us", 3000, 0));
 
@@ -108,7 +123,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench|DmaDirectBench|SwiotlbBench|IommuBench)\\..*";
+        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench|DmaDirectBench|SwiotlbBench|IovaBench|IommuBench)\\..*";
         Options opts = new OptionsBuilder().include(include).forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx2g").build();
         Collection<RunResult> results = new Runner(opts).run();

@@ -54,8 +54,8 @@ public final class IovaDomain {
     private static final long FAST_ROUNDUP_BELOW = 1L << (IOVA_RANGE_CACHE_MAX_SIZE - 1);
     /** The anchor's pfn, ~0UL. */
     private static final long IOVA_ANCHOR = -1L;
-    /** The kernel's largest valid pfn bound in reserve_iova(): ULLONG_MAX >> shift. */
-    private static final long NO_PFN = -1L;
+    /** ULLONG_MAX; shifted right by the granule's shift it bounds the pfns reserve_iova() accepts. */
+    private static final long ULLONG_MAX = -1L;
     /** The CPU page size, the largest granule the kernel accepts. */
     private static final long PAGE_SIZE = 4096;
 
@@ -69,7 +69,7 @@ public final class IovaDomain {
     private final long dma32BitPfn;
     /** The number of CPU slots of the rcaches ("online CPUs"). */
     private final int cpus;
-    /** Guards every field below up to {@link #rcaches}. */
+    /** Guards the tree, the cached nodes, max32AllocSize and the counters below. */
     private final IovaSpinLock treeLock = new IovaSpinLock();
     /** The ranges. */
     private final IovaRbTree tree = new IovaRbTree();
@@ -87,8 +87,13 @@ public final class IovaDomain {
     private long treeAllocatedPfns;
     /** The node most recently allocated, so freeing it by value needs no search; may be stale. */
     private IovaNode lastAllocated;
-    /** The range caches, one per size class; null until {@link #initRcaches()}. */
+    /** The range caches' depots, one per size class; null until {@link #initRcaches()}. */
     private volatile IovaRcache[] rcaches;
+    /**
+     * The per-CPU caches, flat: slot {@code cpu * IOVA_RANGE_CACHE_MAX_SIZE + log2Size}; null until
+     * {@link #initRcaches()}. Set after {@link #rcaches}, and read first by the fast path.
+     */
+    private volatile IovaCpuRcache[] cpuRcaches;
 
     /**
      * Models init_iova_domain() with one CPU slot per available processor.
@@ -144,7 +149,14 @@ public final class IovaDomain {
         for (int i = 0; i < rc.length; i++) {
             rc[i] = new IovaRcache(cpus);
         }
+        // each CPU's records are allocated next to their own 1 KiB magazines, which keeps the
+        // locks of different CPUs on different cache lines
+        IovaCpuRcache[] cpu = new IovaCpuRcache[cpus * IOVA_RANGE_CACHE_MAX_SIZE];
+        for (int i = 0; i < cpu.length; i++) {
+            cpu[i] = new IovaCpuRcache(rc[i % IOVA_RANGE_CACHE_MAX_SIZE]);
+        }
         rcaches = rc;
+        cpuRcaches = cpu;
     }
 
     /** The granule in bytes. */
@@ -172,9 +184,44 @@ public final class IovaDomain {
         return cpus;
     }
 
+    /** Models iova_mask(): {@code granule - 1}. */
+    public long mask() {
+        return granuleBytes - 1;
+    }
+
+    /** Models iova_offset(): the offset of a DMA address within its granule. */
+    public long iovaOffset(long dmaAddr) {
+        return dmaAddr & (granuleBytes - 1);
+    }
+
+    /** Models iova_align(): {@code sizeBytes} rounded up to the granule (unsigned, wrapping as size_t does). */
+    public long iovaAlign(long sizeBytes) {
+        return (sizeBytes + granuleBytes - 1) & -granuleBytes;
+    }
+
+    /** Models iova_align_down(): {@code sizeBytes} rounded down to the granule. */
+    public long iovaAlignDown(long sizeBytes) {
+        return sizeBytes & -granuleBytes;
+    }
+
+    /** Models iova_dma_addr(): the DMA address of a range's first pfn. */
+    public long iovaDmaAddr(Iova iova) {
+        return iova.pfnLo() << shift;
+    }
+
+    /** Models iova_pfn(): the pfn of a DMA address. */
+    public long iovaPfn(long dmaAddr) {
+        return dmaAddr >>> shift;
+    }
+
+    /** Models iova_rcache_range(): the largest size the rcaches serve, {@code PAGE_SIZE << 5} = 128 KiB. */
+    public static long iovaRcacheRangeBytes() {
+        return PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1);
+    }
+
     /** Whether {@link #initRcaches()} has been called. */
     public boolean hasRcaches() {
-        return rcaches != null;
+        return cpuRcaches != null;
     }
 
     // ---------------------------------------------------------------- the tree
@@ -362,7 +409,7 @@ public final class IovaDomain {
      *         or a pfn exceeds {@code ~0 >> shift} (the kernel warns and returns NULL)
      */
     public Optional<Iova> reserveIova(long pfnLo, long pfnHi) {
-        long maxPfn = NO_PFN >>> shift;
+        long maxPfn = ULLONG_MAX >>> shift;
         if (Long.compareUnsigned(pfnHi | pfnLo, maxPfn) > 0 || Long.compareUnsigned(pfnHi, pfnLo) < 0) {
             return Optional.empty();
         }
@@ -420,11 +467,11 @@ public final class IovaDomain {
             return 0;
         }
         long size = sizePfns < FAST_ROUNDUP_BELOW ? 1L << (64 - Long.numberOfLeadingZeros(sizePfns - 1)) : sizePfns;
-        IovaRcache[] rc = rcaches;
+        IovaCpuRcache[] rc = cpuRcaches;
         if (rc != null) {
             int log = orderBase2(size);
             if (log < IOVA_RANGE_CACHE_MAX_SIZE) {
-                long pfn = rc[log].get(cpu, limitPfn + 1 - size);
+                long pfn = rc[cpu * IOVA_RANGE_CACHE_MAX_SIZE + log].get(limitPfn + 1 - size);
                 if (pfn != 0) {
                     return pfn;
                 }
@@ -455,10 +502,11 @@ public final class IovaDomain {
 
     /** {@link #freeIovaFast(long, long)} as if running on CPU slot {@code cpu} (tests). */
     void freeIovaFast(int cpu, long pfn, long sizePfns) {
-        IovaRcache[] rc = rcaches;
+        IovaCpuRcache[] rc = cpuRcaches;
         if (rc != null) {
             int log = orderBase2(sizePfns);
-            if (log < IOVA_RANGE_CACHE_MAX_SIZE && rc[log].insert(cpu, pfn)) {
+            if (log < IOVA_RANGE_CACHE_MAX_SIZE) {
+                rc[cpu * IOVA_RANGE_CACHE_MAX_SIZE + log].insert(pfn);
                 return;
             }
         }
@@ -492,12 +540,12 @@ public final class IovaDomain {
         if (cpu < 0 || cpu >= cpus) {
             throw new IllegalArgumentException("no CPU slot " + cpu + " (domain has " + cpus + ")");
         }
-        IovaRcache[] rc = rcaches;
+        IovaCpuRcache[] rc = cpuRcaches;
         if (rc == null) {
             return;
         }
-        for (IovaRcache r : rc) {
-            r.freeCpuCached(cpu, this);
+        for (int log = 0; log < IOVA_RANGE_CACHE_MAX_SIZE; log++) {
+            rc[cpu * IOVA_RANGE_CACHE_MAX_SIZE + log].freeCached(this);
         }
     }
 
@@ -567,15 +615,21 @@ public final class IovaDomain {
 
     /**
      * Models put_iova_domain(): drops the rcaches (without freeing their ranges) and every range;
-     * the domain is left as init_iova_domain() made it, without rcaches.
+     * the domain is left as init_iova_domain() made it, without rcaches. As in the kernel, no
+     * other call may run on the domain meanwhile.
      */
     public void putIovaDomain() {
         IovaRcache[] rc = rcaches;
-        if (rc != null) {
+        IovaCpuRcache[] cpu = cpuRcaches;
+        if (rc != null && cpu != null) {
+            cpuRcaches = null;
+            rcaches = null;
+            for (IovaCpuRcache c : cpu) {
+                c.discard();
+            }
             for (IovaRcache r : rc) {
                 r.discard();
             }
-            rcaches = null;
         }
         treeLock.lock();
         try {
@@ -653,9 +707,13 @@ public final class IovaDomain {
     private List<Long> cachedPfns() {
         List<Long> out = new ArrayList<>();
         IovaRcache[] rc = rcaches;
-        if (rc != null) {
+        IovaCpuRcache[] cpu = cpuRcaches;
+        if (rc != null && cpu != null) {
+            for (IovaCpuRcache c : cpu) {
+                c.forEachCachedPfn(out::add);
+            }
             for (IovaRcache r : rc) {
-                r.forEachCachedPfn(out::add);
+                r.forEachDepotPfn(out::add);
             }
         }
         return out;

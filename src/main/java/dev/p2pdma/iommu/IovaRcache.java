@@ -2,8 +2,9 @@ package dev.p2pdma.iommu;
 
 /**
  * Models {@code struct iova_rcache} of Linux 6.12 (spec 5.5): the range cache of one size class
- * ({@code 2^k} pages, k = 0..5), with a {@code loaded} and a {@code prev} magazine per CPU and a
- * depot of full magazines kept as a LIFO list.
+ * ({@code 2^k} pages, k = 0..5): a {@link IovaCpuRcache} ({@code loaded} and {@code prev}
+ * magazines) per CPU, which the domain keeps in one flat array for the hot path, and the depot of
+ * full magazines kept as a LIFO list, which this class holds.
  *
  * <p>Rules: insert pushes onto {@code loaded}; when it is full, {@code prev} is swapped in if not
  * full; when both are full, the full {@code loaded} goes onto the depot, the depot work is
@@ -13,31 +14,15 @@ package dev.p2pdma.iommu;
  * scheduled, frees one depot magazine into the tree when the depot holds more magazines than
  * there are CPUs, and then schedules itself again.
  *
- * <p>Invariants: every per-CPU {@code loaded} and {@code prev} is non-null; every depot magazine is
- * full; {@code depotSize} is the length of the depot list. Thread-safety: each CPU's pair is
- * guarded by its own {@link IovaSpinLock}; the depot, its size and the work flag by the depot lock.
- * Lock order: a CPU lock, then the depot lock, then the domain's tree lock.
+ * <p>Invariants: every depot magazine is full; {@code depotSize} is the length of the depot list.
+ * Thread-safety: the depot, its size and the work flag are guarded by the depot lock; each CPU's
+ * magazines by that CPU's lock. Lock order: a CPU lock, then the depot lock, then the domain's
+ * tree lock.
  */
 final class IovaRcache {
 
-    /**
-     * Models {@code struct iova_cpu_rcache}: one CPU's magazines of this size class.
-     *
-     * <p>Invariant: both magazines non-null. Thread-safety: fields only under {@link #lock}.
-     */
-    static final class CpuRcache {
-        /** Guards the two magazines. */
-        final IovaSpinLock lock = new IovaSpinLock();
-        /** The magazine pushed to and popped from. */
-        IovaMagazine loaded = new IovaMagazine();
-        /** The spare magazine swapped with {@code loaded}. */
-        IovaMagazine prev = new IovaMagazine();
-    }
-
     /** Guards the depot, its size and the work flag. */
     private final IovaSpinLock depotLock = new IovaSpinLock();
-    /** The per-CPU magazines, indexed by CPU slot. */
-    private final CpuRcache[] cpuRcaches;
     /** The number of online CPUs the depot keeps one magazine each for. */
     private final int onlineCpus;
     /** The top of the depot's LIFO list of full magazines, or null. */
@@ -47,88 +32,29 @@ final class IovaRcache {
     /** Whether the delayed depot work is scheduled (schedule_delayed_work() on pending work is a no-op). */
     private boolean workScheduled;
 
-    /**
-     * Models the per-class part of iova_domain_init_rcaches(): two empty magazines per CPU. Each
-     * CPU's record is allocated right before its two 1 KiB magazines, which keeps the records of
-     * different CPUs (and their locks) on different cache lines.
-     */
+    /** An empty depot for {@code cpus} online CPUs. */
     IovaRcache(int cpus) {
         this.onlineCpus = cpus;
-        this.cpuRcaches = new CpuRcache[cpus];
-        for (int c = 0; c < cpus; c++) {
-            cpuRcaches[c] = new CpuRcache();
+    }
+
+    /** Models iova_depot_push() followed by schedule_delayed_work(): a full magazine onto the depot. */
+    void depotPushScheduling(IovaMagazine mag) {
+        depotLock.lock();
+        try {
+            depotPush(mag);
+            workScheduled = true;
+        } finally {
+            depotLock.unlock();
         }
     }
 
-    /** One CPU's magazines. */
-    CpuRcache cpu(int cpu) {
-        return cpuRcaches[cpu];
-    }
-
-    /**
-     * Models __iova_rcache_insert(): caches {@code pfn} in this CPU's magazines.
-     *
-     * @return always true: a fresh magazine cannot fail to be allocated here, unlike GFP_ATOMIC
-     */
-    boolean insert(int cpu, long pfn) {
-        CpuRcache c = cpuRcaches[cpu];
-        c.lock.lock();
+    /** Models the depot branch of __iova_rcache_get(): the newest depot magazine, or null. */
+    IovaMagazine depotPopOrNull() {
+        depotLock.lock();
         try {
-            IovaMagazine loaded = c.loaded;
-            if (loaded.isFull()) {
-                if (!c.prev.isFull()) {
-                    c.loaded = c.prev;
-                    c.prev = loaded;
-                } else {
-                    IovaMagazine fresh = new IovaMagazine();
-                    depotLock.lock();
-                    try {
-                        depotPush(loaded);
-                        workScheduled = true;
-                    } finally {
-                        depotLock.unlock();
-                    }
-                    c.loaded = fresh;
-                }
-            }
-            c.loaded.push(pfn);
-            return true;
+            return depot == null ? null : depotPop();
         } finally {
-            c.lock.unlock();
-        }
-    }
-
-    /**
-     * Models __iova_rcache_get(): a cached pfn at most {@code limitPfn} from this CPU's magazines
-     * (or a depot magazine), or 0.
-     */
-    long get(int cpu, long limitPfn) {
-        CpuRcache c = cpuRcaches[cpu];
-        c.lock.lock();
-        try {
-            IovaMagazine loaded = c.loaded;
-            if (loaded.isEmpty()) {
-                IovaMagazine prev = c.prev;
-                if (!prev.isEmpty()) {
-                    c.loaded = prev;
-                    c.prev = loaded;
-                    loaded = prev;
-                } else {
-                    depotLock.lock();
-                    try {
-                        if (depot == null) {
-                            return 0;
-                        }
-                        loaded = depotPop();
-                        c.loaded = loaded;
-                    } finally {
-                        depotLock.unlock();
-                    }
-                }
-            }
-            return loaded.pop(limitPfn);
-        } finally {
-            c.lock.unlock();
+            depotLock.unlock();
         }
     }
 
@@ -183,18 +109,6 @@ final class IovaRcache {
         return 1;
     }
 
-    /** Models the per-class part of free_cpu_cached_iovas(): frees one CPU's cached pfns into the tree. */
-    void freeCpuCached(int cpu, IovaDomain domain) {
-        CpuRcache c = cpuRcaches[cpu];
-        c.lock.lock();
-        try {
-            domain.freeMagazinePfns(c.loaded);
-            domain.freeMagazinePfns(c.prev);
-        } finally {
-            c.lock.unlock();
-        }
-    }
-
     /** Models the per-class part of free_global_cached_iovas(): frees every depot magazine into the tree. */
     void freeGlobalCached(IovaDomain domain) {
         depotLock.lock();
@@ -207,17 +121,8 @@ final class IovaRcache {
         }
     }
 
-    /** Models the per-class part of free_iova_rcaches(): drops every magazine without freeing its pfns, cancels the work. */
+    /** Models the depot part of free_iova_rcaches(): drops the depot without freeing its pfns and cancels the work. */
     void discard() {
-        for (CpuRcache c : cpuRcaches) {
-            c.lock.lock();
-            try {
-                c.loaded = new IovaMagazine();
-                c.prev = new IovaMagazine();
-            } finally {
-                c.lock.unlock();
-            }
-        }
         depotLock.lock();
         try {
             depot = null;
@@ -248,31 +153,17 @@ final class IovaRcache {
         }
     }
 
-    /** Calls {@code visitor} with every cached pfn, per CPU then the depot, each lock held in turn. */
-    void forEachCachedPfn(java.util.function.LongConsumer visitor) {
-        for (CpuRcache c : cpuRcaches) {
-            c.lock.lock();
-            try {
-                visit(c.loaded, visitor);
-                visit(c.prev, visitor);
-            } finally {
-                c.lock.unlock();
-            }
-        }
+    /** Calls {@code visitor} with every pfn in the depot, under the depot lock. */
+    void forEachDepotPfn(java.util.function.LongConsumer visitor) {
         depotLock.lock();
         try {
             for (IovaMagazine m = depot; m != null; m = m.next) {
-                visit(m, visitor);
+                for (int i = 0; i < m.size; i++) {
+                    visitor.accept(m.pfns[i]);
+                }
             }
         } finally {
             depotLock.unlock();
-        }
-    }
-
-    /** Calls {@code visitor} with each pfn of one magazine. */
-    private static void visit(IovaMagazine m, java.util.function.LongConsumer visitor) {
-        for (int i = 0; i < m.size; i++) {
-            visitor.accept(m.pfns[i]);
         }
     }
 }

@@ -57,9 +57,4 @@ final class IovaSpinLock {
     void unlock() {
         STATE.setRelease(this, 0);
     }
-
-    /** Whether some thread holds the lock now (diagnostics and tests only). */
-    boolean isLocked() {
-        return (int) STATE.getVolatile(this) != 0;
-    }
 }

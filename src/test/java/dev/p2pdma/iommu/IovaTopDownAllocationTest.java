@@ -113,4 +113,20 @@ class IovaTopDownAllocationTest {
         assertThat(d.hasRcaches()).isFalse();
         assertThat(d.allocIova(1, LIMIT_32, true)).contains(new Iova(0xFFFFF, 0xFFFFF));
     }
+
+    @Test
+    void theIovaHHelpersConvertWithTheGranule_spec5_1_spec5_3() {
+        IovaDomain d = new IovaDomain(4096, 1, 1);
+        assertThat(d.mask()).isEqualTo(0xFFF);
+        assertThat(d.iovaOffset(0x12345)).isEqualTo(0x345);
+        assertThat(d.iovaAlign(0x1001)).isEqualTo(0x2000);
+        assertThat(d.iovaAlign(0x1000)).isEqualTo(0x1000);
+        assertThat(d.iovaAlignDown(0x1FFF)).isEqualTo(0x1000);
+        assertThat(d.iovaDmaAddr(new Iova(0xFFFFF, 0xFFFFF))).isEqualTo(0xFFFFF000L);
+        assertThat(d.iovaPfn(0xFFFFF123L)).isEqualTo(0xFFFFF);
+        assertThat(IovaDomain.iovaRcacheRangeBytes()).isEqualTo(128 * 1024);
+        IovaDomain small = new IovaDomain(1024, 1, 1);
+        assertThat(small.iovaAlign(1)).isEqualTo(1024);
+        assertThat(small.iovaPfn(0x1000)).isEqualTo(4);
+    }
 }
