@@ -38,8 +38,9 @@ public final class DeviceAccess {
 
     /**
      * The CPU physical address that {@code [dmaAddress, dmaAddress + len)} emitted by {@code dev}
-     * reaches when it is one contiguous piece, or empty when nothing backs all of it (a bus error),
-     * the IOMMU faults it, or it spans physically discontiguous pages.
+     * reaches when it is one contiguous piece, or empty when nothing backs all of it (a bus error).
+     * A question, not a DMA: for a device behind an IOMMU it answers only for bus-window addresses
+     * (nothing is translated, so no fault is recorded); use {@link #tryRead} to go through the IOMMU.
      */
     public OptionalLong target(DmaDevice dev, long dmaAddress, int len) {
         Optional<List<DmaTranslation.Piece>> pieces = pieces(dev, dmaAddress, len, DmaTranslation.Access.READ, false);
