@@ -101,7 +101,9 @@ public final class BenchMain {
             iova("iova.cold.rand1-64: alloc_iova + __free_iova, 50% fragmented, no rcache (ns per pair)", "coldRand1to64",
                     "treeMapPutRemove", 26.0),
             iova("iova.fragfast.rand1-64: alloc_iova_fast + free_iova_fast, 50% fragmented (ns per pair)", "fragfastRand1to64",
-                    "treeMapPutRemove", 29.3));
+                    "treeMapPutRemove", 29.3),
+            new Row("dma-iommu map_sgtable + unmap, 32 x 4 KiB RAM = 128 KiB (ns per list)", "IommuBench.mapUnmap32x4k",
+                    "IommuBench.directMapUnmap32x4k", "<= 3 us", 3000, 0));
 
     private BenchMain() {
     }
@@ -121,7 +123,7 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws RunnerException, IOException {
-        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench|DmaDirectBench|SwiotlbBench|IovaBench)\\..*";
+        String include = args.length > 0 ? args[0] : "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench|DmaDirectBench|SwiotlbBench|IovaBench|IommuBench)\\..*";
         Options opts = new OptionsBuilder().include(include).forks(1).warmupIterations(5).warmupTime(TimeValue.seconds(1))
                 .measurementIterations(5).measurementTime(TimeValue.seconds(1)).jvmArgsAppend("-Xmx2g").build();
         Collection<RunResult> results = new Runner(opts).run();

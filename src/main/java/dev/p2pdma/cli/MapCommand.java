@@ -60,10 +60,18 @@ final class MapCommand implements Callable<Integer> {
                     g.mapped() ? String.format("0x%x", g.dmaAddress()) : "-", g.mapped() ? Long.toString(g.dmaLength()) : "-",
                     String.join(",", g.flags())));
         }
+        if (o.error().isEmpty() && o.nents() < o.segments().size()) {
+            out.println("(the DMA view is compacted: dma_address/dma_len on row i are DMA segment i; " + o.segments().size() + " entries became "
+                    + o.nents() + " segments)");
+        }
         out.println();
         out.println(o.call() + "() = " + o.returnValue() + o.error().map(e -> " (" + (e.startsWith("0") ? e : "-" + e) + ")").orElse("")
                 + (o.error().isEmpty() ? ", nents " + o.nents() : ""));
         out.println("swiotlb slots in use: " + o.swiotlbUsedSlotsAfterMap() + " after map, " + o.swiotlbUsedSlotsAfterUnmap() + " after unmap");
+        o.iommu().ifPresent(io -> out.println("iommu: group " + io.group() + ", " + io.domain() + " domain"
+                + (io.domain().equals("dma") ? " (" + io.mode() + "); IOVA pages in use: " + io.iovaPagesAfterMap() + " after map, "
+                        + io.iovaPagesAfterUnmap() + " after unmap (" + io.queuedPagesAfterUnmap() + " waiting for the flush queue); page table: "
+                        + io.pageTableBytesAfterMap() + " bytes after map, " + io.pageTableBytesAfterUnmap() + " after unmap" : ": DMA address = physical address")));
         if (!o.kernelLog().isEmpty()) {
             out.println("kernel log:");
             o.kernelLog().forEach(l -> out.println("  " + l));
@@ -105,6 +113,20 @@ final class MapCommand implements Callable<Integer> {
             g.writeEndArray();
             g.writeNumberProperty("swiotlb_used_slots_after_map", o.swiotlbUsedSlotsAfterMap());
             g.writeNumberProperty("swiotlb_used_slots_after_unmap", o.swiotlbUsedSlotsAfterUnmap());
+            if (o.iommu().isPresent()) {
+                MapOutcome.IommuUse io = o.iommu().get();
+                g.writeName("iommu");
+                g.writeStartObject();
+                g.writeNumberProperty("group", io.group());
+                g.writeStringProperty("domain", io.domain());
+                g.writeStringProperty("mode", io.mode());
+                g.writeNumberProperty("iova_pages_after_map", io.iovaPagesAfterMap());
+                g.writeNumberProperty("iova_pages_after_unmap", io.iovaPagesAfterUnmap());
+                g.writeNumberProperty("iova_pages_queued_after_unmap", io.queuedPagesAfterUnmap());
+                g.writeNumberProperty("page_table_bytes_after_map", io.pageTableBytesAfterMap());
+                g.writeNumberProperty("page_table_bytes_after_unmap", io.pageTableBytesAfterUnmap());
+                g.writeEndObject();
+            }
             g.writeName("kernel_log");
             g.writeStartArray();
             o.kernelLog().forEach(g::writeString);

@@ -20,13 +20,13 @@ public final class CacheMaintenance {
     private final LongAdder forCpuBytes = new LongAdder();
 
     /** Models arch_sync_dma_for_device(paddr, size, dir). */
-    void syncForDevice(long sizeBytes) {
+    public void syncForDevice(long sizeBytes) {
         forDevice.increment();
         forDeviceBytes.add(sizeBytes);
     }
 
     /** Models arch_sync_dma_for_cpu(paddr, size, dir). */
-    void syncForCpu(long sizeBytes) {
+    public void syncForCpu(long sizeBytes) {
         forCpu.increment();
         forCpuBytes.add(sizeBytes);
     }

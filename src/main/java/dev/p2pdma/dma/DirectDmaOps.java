@@ -1,6 +1,5 @@
 package dev.p2pdma.dma;
 
-import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
@@ -264,40 +263,5 @@ public final class DirectDmaOps implements DmaOps {
             throw new IllegalStateException("scatterlist entry without a page: " + e);
         }
         return p;
-    }
-
-    /**
-     * Models struct pci_p2pdma_map_state and pci_p2pdma_map_segment() (spec 1.14): the map type and
-     * bus offset of the last page map seen in this list, refreshed when the page map changes.
-     * Lives on the stack of one map_sg call; not shared.
-     */
-    static final class P2pMapState {
-        /** The page map the cached answer is for. */
-        private DevicePageMap pgmap;
-        /** Its map type for this device. */
-        private MapType map = MapType.UNKNOWN;
-        /** Its bus offset. */
-        private long busOffset;
-
-        /**
-         * Models pci_p2pdma_map_segment(): refreshes on a new page map; for BUS_ADDR sets the DMA
-         * address (SG: sg_phys + bus_offset; RFC: sg_phys + offset - bus_offset, the series'
-         * formula), the DMA length and the era's mark.
-         */
-        MapType mapSegment(DmaMapping m, DmaDevice dev, SgEntry e, Page page) {
-            DevicePageMap pm = page.pagemap().orElseThrow();
-            if (pm != pgmap) {
-                pgmap = pm;
-                map = m.p2p().mapType(pm, dev);
-                busOffset = pm.busOffset();
-            }
-            if (map == MapType.BUS_ADDR) {
-                long phys = page.physAddress() + e.offset();
-                e.setDmaAddress(m.era() == DmaApiEra.SG ? phys + busOffset : phys + e.offset() - busOffset);
-                e.setDmaLength(e.length());
-                m.era().mark().mark(e);
-            }
-            return map;
-        }
     }
 }

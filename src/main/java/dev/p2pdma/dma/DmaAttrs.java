@@ -14,6 +14,8 @@ public record DmaAttrs(long bits) {
     public static final long NO_WARN = 1L << 8;
     /** DMA_ATTR_PRIVILEGED. */
     public static final long PRIVILEGED = 1L << 9;
+    /** DMA_ATTR_MMIO (IOVA25, 6.18+): the address is device MMIO: no cache maintenance, never bounced, IOMMU_MMIO prot. */
+    public static final long MMIO = 1L << 10;
 
     /** No attributes. */
     public static final DmaAttrs NONE = new DmaAttrs(0);

@@ -1,18 +1,23 @@
 package dev.p2pdma.dma;
 
 import dev.p2pdma.sg.SgEntry;
+import java.util.Optional;
 
 /**
- * A device's DMA backend (spec 3.1): dma-direct (no {@code dma_map_ops}), or a
- * {@code struct dma_map_ops} implementation. The IOMMU DMA layer (issue 4) joins the permitted
- * implementations later.
+ * A device's DMA backend (spec 3.1): dma-direct (no {@code dma_map_ops}), a {@code struct
+ * dma_map_ops} implementation, or the built-in IOMMU DMA layer. Implementations:
+ * {@link DirectDmaOps} (dma-direct), {@link LegacyDmaOps} (ops without P2PDMA support) and
+ * {@code dev.p2pdma.iommu.IommuDmaOps} (dma-iommu, in the package above this one). The interface is
+ * not sealed only because an unnamed module cannot seal across packages: every implementation
+ * must pass the shared contract suite {@code src/test/java/dev/p2pdma/dma/DmaOpsContract*} (one
+ * subclass per backend).
  *
  * <p>The scatterlist operations keep the kernel's int convention because {@link DmaMapping}
  * normalises them exactly as mapping.c does: map_sg returns the number of DMA segments, or a
  * negative errno (a legacy implementation may return 0). Implementations are stateless or
  * thread-safe; a scatterlist belongs to one caller at a time.
  */
-public sealed interface DmaOps permits DirectDmaOps, LegacyDmaOps {
+public interface DmaOps {
 
     /** DMA_F_PCI_P2PDMA_SUPPORTED: the ops can handle P2PDMA pages in map_sg/unmap_sg. */
     int DMA_F_PCI_P2PDMA_SUPPORTED = 1;
@@ -40,4 +45,12 @@ public sealed interface DmaOps permits DirectDmaOps, LegacyDmaOps {
 
     /** The ops' max_mapping_size, {@link DmaMasks#SIZE_MAX} for no limit. */
     long maxMappingBytes(DmaMapping m, DmaDevice dev);
+
+    /**
+     * The translation a device mapped by this backend goes through (its IOMMU domain), or empty when
+     * DMA addresses reach memory untranslated (dma-direct: the range map only).
+     */
+    default Optional<DmaTranslation> translation() {
+        return Optional.empty();
+    }
 }

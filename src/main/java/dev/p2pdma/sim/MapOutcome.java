@@ -18,10 +18,11 @@ import java.util.Optional;
  * @param swiotlbUsedSlotsAfterMap swiotlb slots in use after the map call
  * @param swiotlbUsedSlotsAfterUnmap swiotlb slots in use after the unmap
  * @param notes        assumptions behind the topology
+ * @param iommu        what the IOMMU held, for backend iommu
  */
 public record MapOutcome(String era, String call, int returnValue, Optional<String> error, int nents, List<Segment> segments,
                          boolean p2pSupported, List<String> kernelLog, long swiotlbUsedSlotsAfterMap, long swiotlbUsedSlotsAfterUnmap,
-                         List<String> notes) {
+                         List<String> notes, Optional<IommuUse> iommu) {
 
     public MapOutcome {
         segments = List.copyOf(segments);
@@ -39,12 +40,28 @@ public record MapOutcome(String era, String call, int returnValue, Optional<Stri
      * @param mapped      whether the entry is within the mapped nents
      * @param dmaAddress  sg_dma_address() after mapping
      * @param dmaLength   sg_dma_len() after mapping
-     * @param flags       "BUS_ADDRESS", "SWIOTLB" or empty
+     * @param flags       "BUS_ADDRESS", "SWIOTLB", "IOVA" (translated by the IOMMU) or empty
      */
     public record Segment(int index, String kind, long physAddress, long lengthBytes, boolean mapped, long dmaAddress, long dmaLength,
                           List<String> flags) {
         public Segment {
             flags = List.copyOf(flags);
         }
+    }
+
+    /**
+     * The client's IOMMU domain around the map call.
+     *
+     * @param group                    the IOMMU group (captured, or the device's own when the input has none)
+     * @param domain                   "dma" or "identity"
+     * @param mode                     "strict" or "lazy"
+     * @param iovaPagesAfterMap        IOVA pages held after the map call
+     * @param iovaPagesAfterUnmap      IOVA pages held after the unmap (lazy: the queued ones included)
+     * @param queuedPagesAfterUnmap    IOVA pages waiting in the flush queue after the unmap
+     * @param pageTableBytesAfterMap   bytes mapped in the IO page table after the map call
+     * @param pageTableBytesAfterUnmap bytes mapped after the unmap
+     */
+    public record IommuUse(int group, String domain, String mode, long iovaPagesAfterMap, long iovaPagesAfterUnmap, long queuedPagesAfterUnmap,
+                           long pageTableBytesAfterMap, long pageTableBytesAfterUnmap) {
     }
 }

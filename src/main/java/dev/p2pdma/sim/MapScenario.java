@@ -44,7 +44,7 @@ public record MapScenario(TopologySource topology, long ramBytes, String era, Cl
      * The client device and its DMA parameters (struct device / device_dma_parameters).
      *
      * @param device              its PCI address
-     * @param backend             direct, no-p2p (legacy ops without P2P support), or iommu (later)
+     * @param backend             direct, no-p2p (legacy ops without P2P support), or iommu (dma-iommu on the device's IOMMU group)
      * @param dmaMask             dma_mask
      * @param coherentDmaMask     coherent_dma_mask
      * @param busDmaLimit         bus_dma_limit (0 = none)
@@ -54,12 +54,24 @@ public record MapScenario(TopologySource topology, long ramBytes, String era, Cl
      * @param coherent            whether the device is cache coherent
      * @param swiotlb             auto (bounce when needed), force, or off
      * @param dmaRanges           the DMA range map, empty for identity
+     * @param iommu               the IOMMU options (used with backend iommu)
      */
     public record Client(PciAddress device, String backend, long dmaMask, long coherentDmaMask, long busDmaLimit, long maxSegmentSize,
-                         long segmentBoundaryMask, long minAlignMask, boolean coherent, String swiotlb, List<DmaRange> dmaRanges) {
+                         long segmentBoundaryMask, long minAlignMask, boolean coherent, String swiotlb, List<DmaRange> dmaRanges, Iommu iommu) {
         public Client {
             dmaRanges = List.copyOf(dmaRanges);
         }
+    }
+
+    /**
+     * The client's IOMMU setup for backend iommu (spec 5.1).
+     *
+     * @param mode   strict or lazy invalidation (iommu.strict)
+     * @param domain dma (translated) or identity (passthrough: dma-direct)
+     */
+    public record Iommu(String mode, String domain) {
+        /** The defaults: a strict DMA domain. */
+        public static final Iommu DEFAULT = new Iommu("strict", "dma");
     }
 
     /**

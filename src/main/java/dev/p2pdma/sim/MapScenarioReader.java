@@ -27,9 +27,11 @@ public final class MapScenarioReader {
     private static final Set<String> TOP = Set.of("topology", "ram", "era", "direction", "providers", "client", "sg");
     /** Fields of {@code topology}. */
     private static final Set<String> TOPOLOGY = Set.of("sysfs", "hwloc", "lspci", "topology", "kernel_params", "cpu");
+    /** Fields of {@code client.iommu}. */
+    private static final Set<String> IOMMU = Set.of("mode", "domain");
     /** Fields of {@code client}. */
     private static final Set<String> CLIENT = Set.of("device", "backend", "dma_mask", "dma_mask_bits", "coherent_dma_mask",
-            "coherent_dma_mask_bits", "bus_dma_limit", "max_segment_size", "segment_boundary_mask", "min_align_mask", "coherent", "swiotlb",
+            "coherent_dma_mask_bits", "bus_dma_limit", "max_segment_size", "segment_boundary_mask", "min_align_mask", "coherent", "swiotlb", "iommu",
             "dma_ranges");
     /** Fields of a provider. */
     private static final Set<String> PROVIDER = Set.of("device", "bar", "size", "offset", "publish");
@@ -135,7 +137,7 @@ public final class MapScenarioReader {
     private static MapScenario.Client client(DocReader r, DocNode.Mapping m) throws ImportException {
         r.allowOnly(m, CLIENT, "client");
         PciAddress a = address(r, r.required(m, "device", "client"), "client");
-        String backend = choice(r, m, "backend", "direct", Set.of("direct", "no-p2p"), "client");
+        String backend = choice(r, m, "backend", "direct", Set.of("direct", "no-p2p", "iommu"), "client");
         long mask = mask(r, m, "dma_mask", 64);
         long coherent = mask(r, m, "coherent_dma_mask", 64);
         long limit = r.optional(m, "bus_dma_limit").isPresent() ? r.unsigned64(r.optional(m, "bus_dma_limit").get(), "client") : 0;
@@ -156,7 +158,18 @@ public final class MapScenarioReader {
                         r.bounded(r.required(rm, "size", "a DMA range"), "dma_ranges", 1, Long.MAX_VALUE)));
             }
         }
-        return new MapScenario.Client(a, backend, mask, coherent, limit, maxSeg, boundary, minAlign, isCoherent, swiotlb, ranges);
+        MapScenario.Iommu iommu = MapScenario.Iommu.DEFAULT;
+        Optional<DocNode.Field> io = r.optional(m, "iommu");
+        if (io.isPresent()) {
+            if (!backend.equals("iommu")) {
+                throw r.error(io.get().line(), "client.iommu needs backend: iommu");
+            }
+            DocNode.Mapping im = r.mapping(io.get().value(), "client.iommu");
+            r.allowOnly(im, IOMMU, "client.iommu");
+            iommu = new MapScenario.Iommu(choice(r, im, "mode", "strict", Set.of("strict", "lazy"), "client.iommu"),
+                    choice(r, im, "domain", "dma", Set.of("dma", "identity"), "client.iommu"));
+        }
+        return new MapScenario.Client(a, backend, mask, coherent, limit, maxSeg, boundary, minAlign, isCoherent, swiotlb, ranges, iommu);
     }
 
     /** A mask given as a value ({@code NAME}) or as a bit count ({@code NAME_bits}, 0..64); default all ones of {@code bits}. */

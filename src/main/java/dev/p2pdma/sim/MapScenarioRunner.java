@@ -12,6 +12,12 @@ import dev.p2pdma.dma.DmaWarnings;
 import dev.p2pdma.dma.LegacyDmaOps;
 import dev.p2pdma.dma.P2pMapTypes;
 import dev.p2pdma.dma.Swiotlb;
+import dev.p2pdma.iommu.IommuDmaOps;
+import dev.p2pdma.iommu.IommuDomain;
+import dev.p2pdma.iommu.IommuDomainFlushMode;
+import dev.p2pdma.iommu.IommuDomainFlushQueue;
+import dev.p2pdma.iommu.IommuDomainType;
+import dev.p2pdma.iommu.IovaDomain;
 import dev.p2pdma.mm.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
@@ -23,6 +29,7 @@ import dev.p2pdma.p2pdma.P2pMemBlock;
 import dev.p2pdma.p2pdma.UnknownAcsPolicy;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
@@ -76,7 +83,8 @@ public final class MapScenarioRunner {
             providers.publish(p.device(), p.publish());
         }
         Swiotlb tlb = Swiotlb.create(memory, swiotlbStart, (int) (swiotlbBytes / Swiotlb.IO_TLB_SIZE), 1);
-        DmaDevice dev = device(s.client(), m, tlb);
+        Optional<IommuDomain> domain = domain(s.client(), m, memory);
+        DmaDevice dev = device(s.client(), m, tlb, domain);
         SgTable sgt = new SgTable();
         if (sgt.alloc(s.pieces().size()).isPresent()) {
             throw new ImportException(file + ": cannot allocate a scatterlist of " + s.pieces().size() + " entries");
@@ -146,28 +154,56 @@ public final class MapScenarioRunner {
                 flags.add("BUS_ADDRESS");
             }
             // per segment: its DMA address lies in the bounce buffer (SG_DMA_SWIOTLB marks the whole list on entry 0)
-            if (i < nents && tlb.contains(dev.dmaToPhys(e.dmaAddress()))) {
+            boolean translated = domain.isPresent() && domain.get().type() == IommuDomainType.DMA;
+            if (i < nents && !translated && tlb.contains(dev.dmaToPhys(e.dmaAddress()))) {
                 flags.add("SWIOTLB");
+            }
+            if (i < nents && translated && flags.isEmpty()) {
+                flags.add("IOVA");
             }
             boolean mapped = i < nents;
             segs.add(new MapOutcome.Segment(i, kinds.get(i), e.phys(), e.lengthBytes(), mapped, mapped ? e.dmaAddress() : 0,
                     mapped ? e.dmaLengthBytes() : 0, flags));
         }
         long usedAfterMap = tlb.usedSlots();
+        long iovaAfterMap = domain.flatMap(IommuDomain::iovaDomain).map(IovaDomain::allocatedPfns).orElse(0L);
+        long ptAfterMap = domain.map(d -> d.pageTable().mappedBytes()).orElse(0L);
         boolean supported = mapping.p2pdmaSupported(dev);
         if (nents > 0) {
             mapping.unmapSg(dev, sgt.first().orElseThrow(), sgt.origNents(), dir, DmaAttrs.NONE);
         }
         long usedAfterUnmap = tlb.usedSlots();
+        Optional<MapOutcome.IommuUse> iommu = domain.map(d -> new MapOutcome.IommuUse(d.groupId(), s.client().iommu().domain(),
+                s.client().iommu().mode(), iovaAfterMap, d.iovaDomain().map(IovaDomain::allocatedPfns).orElse(0L),
+                d.flushQueue().map(IommuDomainFlushQueue::queuedPages).orElse(0L), ptAfterMap, d.pageTable().mappedBytes()));
         for (P2pMemBlock b : blocks) {
             providers.freeP2pmem(b);
         }
         sgt.free();
         List<String> notes = new ArrayList<>(m.assumptions());
-        return new MapOutcome(s.era(), call, ret, error, nents, segs, supported, log.lines(), usedAfterMap, usedAfterUnmap, notes);
+        return new MapOutcome(s.era(), call, ret, error, nents, segs, supported, log.lines(), usedAfterMap, usedAfterUnmap, notes, iommu);
     }
 
-    private static DmaDevice device(MapScenario.Client c, LoadedMachine m, Swiotlb tlb) {
+    /**
+     * The client's default domain for backend iommu: its captured IOMMU group (or a group of its own
+     * when the input records none, numbered after the device's index), a strict or lazy DMA domain
+     * reserving the BAR bus windows and MSI, or an identity domain. The clock does not advance:
+     * lazily freed IOVAs stay in the flush queue, as the output reports.
+     */
+    private static Optional<IommuDomain> domain(MapScenario.Client c, LoadedMachine m, PhysicalMemory memory) {
+        if (!c.backend().equals("iommu")) {
+            return Optional.empty();
+        }
+        PciFunction f = m.topology().function(m.topology().indexOf(c.device()));
+        int group = f.iommuGroup().orElse(10_000 + m.topology().indexOf(c.device()));
+        if (c.iommu().domain().equals("identity")) {
+            return Optional.of(IommuDomain.identity(group));
+        }
+        IommuDomainFlushMode mode = c.iommu().mode().equals("lazy") ? IommuDomainFlushMode.LAZY : IommuDomainFlushMode.STRICT;
+        return Optional.of(IommuDomain.dma(group, mode, IommuDomain.reservedRegionsOf(memory), () -> 0L));
+    }
+
+    private static DmaDevice device(MapScenario.Client c, LoadedMachine m, Swiotlb tlb, Optional<IommuDomain> domain) {
         DmaDevice.Builder b = DmaDevice.forPci(m.topology(), c.device())
                 .dmaMask(c.dmaMask())
                 .coherentDmaMask(c.coherentDmaMask())
@@ -176,7 +212,8 @@ public final class MapScenarioRunner {
                 .segmentBoundaryMask(c.segmentBoundaryMask())
                 .minAlignMask((int) c.minAlignMask())
                 .coherent(c.coherent())
-                .ops(c.backend().equals("no-p2p") ? LegacyDmaOps.create() : DirectDmaOps.INSTANCE);
+                .ops(domain.isPresent() ? IommuDmaOps.forDevice(domain.get(), true)
+                        : c.backend().equals("no-p2p") ? LegacyDmaOps.create() : DirectDmaOps.INSTANCE);
         if (!c.dmaRanges().isEmpty()) {
             b.rangeMap(c.dmaRanges().stream().map(r -> new DmaRange(r.cpuStart(), r.dmaStart(), r.sizeBytes())).toList());
         }

@@ -1,15 +1,17 @@
 package dev.p2pdma.dma;
 
+import dev.p2pdma.mm.PhysicalMemory;
+
 /** The {@link DmaOps} contract for dma-direct. */
 class DirectDmaOpsContractTest extends DmaOpsContract {
 
     @Override
-    DmaOps backend() {
+    protected DmaOps backend(PhysicalMemory memory) {
         return DirectDmaOps.INSTANCE;
     }
 
     @Override
-    boolean handlesP2p() {
+    protected boolean handlesP2p() {
         return true;
     }
 }

@@ -1,15 +1,17 @@
 package dev.p2pdma.dma;
 
+import dev.p2pdma.mm.PhysicalMemory;
+
 /** The {@link DmaOps} contract for dma_map_ops without P2PDMA support. */
 class LegacyDmaOpsContractTest extends DmaOpsContract {
 
     @Override
-    DmaOps backend() {
+    protected DmaOps backend(PhysicalMemory memory) {
         return LegacyDmaOps.create();
     }
 
     @Override
-    boolean handlesP2p() {
+    protected boolean handlesP2p() {
         return false;
     }
 }

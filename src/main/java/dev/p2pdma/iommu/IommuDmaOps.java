@@ -1,0 +1,401 @@
+package dev.p2pdma.iommu;
+
+import dev.p2pdma.dma.DirectDmaOps;
+import dev.p2pdma.dma.DmaAttrs;
+import dev.p2pdma.dma.DmaDevice;
+import dev.p2pdma.dma.DmaDirection;
+import dev.p2pdma.dma.DmaMapping;
+import dev.p2pdma.dma.DmaMasks;
+import dev.p2pdma.dma.DmaOps;
+import dev.p2pdma.dma.DmaTranslation;
+import dev.p2pdma.dma.P2pMapState;
+import dev.p2pdma.mm.Errno;
+import dev.p2pdma.mm.Page;
+import dev.p2pdma.p2pdma.MapType;
+import dev.p2pdma.sg.BusAddressMark;
+import dev.p2pdma.sg.SgEntry;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Models dma-iommu (drivers/iommu/dma-iommu.c, spec 5.2, 5.3) as the DMA backend of one device
+ * attached to a DMA domain: map_sg aligns every segment to the IOVA granule (stashing the original
+ * offset and length), pads so no merged segment crosses the boundary mask, allocates one IOVA
+ * range for the whole list (32-bit first while the device's workaround holds), maps physically
+ * contiguous runs through the page table (iommu_map_sg), and rebuilds the DMA view merging under
+ * max_segment_size and the boundary mask. P2PDMA pages follow their map type: BUS_ADDR keeps the
+ * bus address and the mark and takes no IOVA (the domain reserves the bus windows, spec 5.1, so the
+ * two coexist), THRU_HOST_BRIDGE is mapped through the page table like RAM, NOT_SUPPORTED fails the
+ * list with -EREMOTEIO after restoring every entry and before any IOVA is allocated.
+ *
+ * <p>As in 6.12 the layer is called directly (no dma_map_ops: {@link #isMapOps()} is false, so
+ * dma_pci_p2pdma_supported() is true) and carries DMA_F_PCI_P2PDMA_SUPPORTED for the RFC-era
+ * check. Not modelled: the per-segment swiotlb path of untrusted devices (spec 5.3's first branch;
+ * the model has no dev->untrusted), deferred attach.
+ *
+ * <p>Invariants: after a failed map no IOVA and no page-table entry of the list remains; unmap
+ * frees exactly the range map allocated. Thread-safe: the domain is; the per-device 32-bit
+ * workaround flag is atomic; a scatterlist belongs to one caller at a time.
+ */
+public final class IommuDmaOps implements DmaOps {
+
+    /** The device's default domain (a DMA domain). */
+    private final IommuDomain domain;
+    /** dev->iommu->pci_32bit_workaround: try 32-bit IOVAs first; cleared for good by the first failure there. */
+    private final AtomicBoolean pci32bitWorkaround;
+
+    private IommuDmaOps(IommuDomain domain, boolean pci32bitWorkaround) {
+        this.domain = domain;
+        this.pci32bitWorkaround = new AtomicBoolean(pci32bitWorkaround);
+    }
+
+    /**
+     * Models iommu_setup_dma_ops() for one device of {@code domain}'s group: dma-iommu for a DMA
+     * domain, dma-direct for an identity domain (passthrough). {@code pciDevice} starts the
+     * 32-bit-first workaround (PCI devices, unless iommu.forcedac=1).
+     */
+    public static DmaOps forDevice(IommuDomain domain, boolean pciDevice) {
+        Objects.requireNonNull(domain, "domain");
+        if (domain.type() == IommuDomainType.IDENTITY) {
+            return DirectDmaOps.INSTANCE;
+        }
+        return new IommuDmaOps(domain, pciDevice);
+    }
+
+    /**
+     * dma-iommu on the DMA domain {@code domain}.
+     *
+     * @throws IllegalArgumentException for an identity domain (it uses dma-direct: {@link #forDevice})
+     */
+    public static IommuDmaOps attach(IommuDomain domain, boolean pci32bitWorkaround) {
+        if (domain.type() != IommuDomainType.DMA) {
+            throw new IllegalArgumentException(domain + ": dma-iommu needs a DMA domain");
+        }
+        return new IommuDmaOps(domain, pci32bitWorkaround);
+    }
+
+    /** The domain. */
+    public IommuDomain domain() {
+        return domain;
+    }
+
+    /** The current value of the device's pci_32bit_workaround. */
+    public boolean pci32bitWorkaround() {
+        return pci32bitWorkaround.get();
+    }
+
+    /** The per-device workaround flag, for the two-step API (same device, same flag). */
+    AtomicBoolean pci32bitWorkaroundFlag() {
+        return pci32bitWorkaround;
+    }
+
+    @Override
+    public String name() {
+        return "dma-iommu";
+    }
+
+    @Override
+    public boolean isMapOps() {
+        return false;
+    }
+
+    @Override
+    public int flags() {
+        return DMA_F_PCI_P2PDMA_SUPPORTED;
+    }
+
+    @Override
+    public Optional<DmaTranslation> translation() {
+        return Optional.of(domain);
+    }
+
+    /** Models dma_info_to_prot(): READ for TO_DEVICE, WRITE for FROM_DEVICE, both for BIDIRECTIONAL; CACHE if coherent; PRIV if asked. */
+    public static IommuProt prot(DmaDirection dir, boolean coherent, DmaAttrs attrs) {
+        int bits = coherent ? IommuProt.CACHE : 0;
+        if (attrs.has(DmaAttrs.PRIVILEGED)) {
+            bits |= IommuProt.PRIV;
+        }
+        bits |= switch (dir) {
+            case BIDIRECTIONAL -> IommuProt.READ | IommuProt.WRITE;
+            case TO_DEVICE -> IommuProt.READ;
+            case FROM_DEVICE -> IommuProt.WRITE;
+            case NONE -> 0;
+        };
+        return new IommuProt(bits);
+    }
+
+    /**
+     * Models iommu_dma_map_sg() (spec 5.3): see the class comment.
+     *
+     * @return the number of DMA segments, or -ENOMEM (IOVA space exhausted), -EREMOTEIO (a P2PDMA page
+     *         the device cannot reach), -EINVAL (the page table refused)
+     */
+    @Override
+    public int mapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
+        if (!attrs.skipCpuSync()) {
+            syncSgForDevice(m, dev, sgl, nents, dir);
+        }
+        long granule = domain.granuleBytes();
+        long mask = dev.segmentBoundaryMask();
+        BusAddressMark mark = m.era().mark();
+        P2pMapState state = null;
+        long iovaLen = 0;
+        SgEntry prev = null;
+        SgEntry e = sgl;
+        for (int i = 0; i < nents; i++) {
+            if (e == null) {
+                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
+            }
+            Page page = page(e);
+            int off = (int) (e.offset() & (granule - 1));
+            long len = e.lengthBytes();
+            long pad = (mask - iovaLen + 1) & mask;
+            if (page.isP2pdma()) {
+                if (state == null) {
+                    state = new P2pMapState();
+                }
+                MapType map = state.mapSegment(m, dev, e, page);
+                if (map == MapType.BUS_ADDR) {
+                    e = e.nextOrNull();
+                    continue;
+                }
+                if (map != MapType.THRU_HOST_BRIDGE) {
+                    invalidate(mark, sgl, nents, i);
+                    return Errno.EREMOTEIO.negative();
+                }
+            }
+            e.setDmaAddress(off);
+            e.setDmaLength((int) len);
+            long sLength = align(len + off, granule);
+            e.setPage(page, (int) sLength, e.offset() - off);
+            if (pad != 0 && Long.compareUnsigned(pad, sLength - 1) < 0) {
+                prev.setPage(prev.pageOrNull(), (int) (prev.lengthBytes() + pad), prev.offset());
+                iovaLen += pad;
+            }
+            iovaLen += sLength;
+            prev = e;
+            e = e.nextOrNull();
+        }
+        if (iovaLen == 0) {
+            return finalise(mark, dev, sgl, nents, 0);
+        }
+        long iova = domain.allocIova(dev, iovaLen, dev.dmaMask().orElse(0), pci32bitWorkaround, m.warnings());
+        if (iova == 0) {
+            invalidate(mark, sgl, nents, nents);
+            return Errno.ENOMEM.negative();
+        }
+        long mapped = iommuMapSg(mark, iova, sgl, nents, prot(dir, dev.coherent(), attrs));
+        if (mapped < iovaLen) {
+            domain.freeIova(iova, iovaLen);
+            invalidate(mark, sgl, nents, nents);
+            return Errno.EINVAL.negative();
+        }
+        return finalise(mark, dev, sgl, nents, iova);
+    }
+
+    /**
+     * Models iommu_dma_unmap_sg() (spec 5.3, last paragraph): bus-address entries lose their mark;
+     * the IOVA range from the first to the end of the last IOVA segment (stopping at a zero length)
+     * is unmapped and freed, through the flush queue in lazy mode.
+     */
+    @Override
+    public void unmapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
+        if (!attrs.skipCpuSync()) {
+            syncSgForCpu(m, dev, sgl, nents, dir);
+        }
+        BusAddressMark mark = m.era().mark();
+        long start = 0;
+        long end = 0;
+        boolean found = false;
+        SgEntry e = sgl;
+        for (int i = 0; i < nents && e != null; i++, e = e.nextOrNull()) {
+            if (mark.isMarked(e)) {
+                mark.unmark(e);
+                continue;
+            }
+            if (e.dmaLength() == 0) {
+                break;
+            }
+            if (!found) {
+                start = e.dmaAddress();
+                found = true;
+            }
+            end = e.dmaAddress() + e.dmaLengthBytes();
+        }
+        if (end != 0) {
+            long size = align(end - start + (start & (domain.granuleBytes() - 1)), domain.granuleBytes());
+            long unmapped = domain.unmapAndFree(start, end - start);
+            if (unmapped != size) {
+                m.warnings().warnOnce("__iommu_dma_unmap:size", "__iommu_dma_unmap (drivers/iommu/dma-iommu.c): WARN_ON(unmapped != size) for "
+                        + dev.name() + ": " + unmapped + " != " + size);
+            }
+        }
+    }
+
+    /** Models iommu_dma_sync_sg_for_cpu(): cache maintenance of every entry on a non-coherent device. */
+    @Override
+    public void syncSgForCpu(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir) {
+        if (dev.coherent()) {
+            return;
+        }
+        SgEntry e = sgl;
+        for (int i = 0; i < nents && e != null; i++, e = e.nextOrNull()) {
+            m.cache().syncForCpu(e.lengthBytes());
+        }
+    }
+
+    /** Models iommu_dma_sync_sg_for_device(): cache maintenance of every entry on a non-coherent device. */
+    @Override
+    public void syncSgForDevice(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir) {
+        if (dev.coherent()) {
+            return;
+        }
+        SgEntry e = sgl;
+        for (int i = 0; i < nents && e != null; i++, e = e.nextOrNull()) {
+            m.cache().syncForDevice(e.lengthBytes());
+        }
+    }
+
+    /** Models iommu_dma_max_mapping_size(): no limit for a trusted device. */
+    @Override
+    public long maxMappingBytes(DmaMapping m, DmaDevice dev) {
+        return DmaMasks.SIZE_MAX;
+    }
+
+    /**
+     * Models iommu_map_sg(): maps each physically contiguous run of the (granule-aligned) entries at
+     * the next IOVA, skipping bus-address entries; on an error unmaps what it mapped.
+     *
+     * @return the bytes mapped, or -1 when the page table refused
+     */
+    private long iommuMapSg(BusAddressMark mark, long iova, SgEntry sgl, int nents, IommuProt prot) {
+        long mapped = 0;
+        long start = 0;
+        long len = 0;
+        SgEntry e = sgl;
+        for (int i = 0; i < nents; i++, e = e.nextOrNull()) {
+            long phys = e.phys();
+            if (len != 0 && phys != start + len) {
+                if (domain.map(iova + mapped, start, len, prot).isPresent()) {
+                    domain.unmap(iova, mapped);
+                    return -1;
+                }
+                mapped += len;
+                len = 0;
+            }
+            if (mark.isMarked(e)) {
+                continue;
+            }
+            if (len != 0) {
+                len += e.lengthBytes();
+            } else {
+                len = e.lengthBytes();
+                start = phys;
+            }
+        }
+        if (len != 0) {
+            if (domain.map(iova + mapped, start, len, prot).isPresent()) {
+                domain.unmap(iova, mapped);
+                return -1;
+            }
+            mapped += len;
+        }
+        return mapped;
+    }
+
+    /**
+     * Models __finalise_sg() (spec 5.3): restores each entry's CPU view from the stash and writes the
+     * DMA view from the first entry on, concatenating an entry into the open segment when it starts
+     * on a granule, the running IOVA is not on a boundary-mask boundary, and the merged length stays
+     * within max_segment_size (compared as the kernel's unsigned int). Bus-address entries are
+     * copied over as segments of their own, keeping the mark.
+     *
+     * @return the number of DMA segments
+     */
+    private static int finalise(BusAddressMark mark, DmaDevice dev, SgEntry sgl, int nents, long dmaAddr) {
+        SgEntry cur = sgl;
+        long curLen = 0;
+        int count = 0;
+        long maxLen = Integer.toUnsignedLong(dev.maxSegmentBytes());
+        long segMask = dev.segmentBoundaryMask();
+        long addr = dmaAddr;
+        SgEntry s = sgl;
+        for (int i = 0; i < nents; i++, s = s.nextOrNull()) {
+            long sDma = s.dmaAddress();
+            long sLen = s.dmaLengthBytes();
+            long sIovaLen = s.lengthBytes();
+            s.setDmaAddress(DmaMasks.DMA_MAPPING_ERROR);
+            s.setDmaLength(0);
+            if (mark.isMarked(s)) {
+                if (i > 0) {
+                    cur = cur.nextOrNull();
+                }
+                mark.unmark(s);
+                cur.setDmaAddress(sDma);
+                cur.setDmaLength((int) sLen);
+                mark.mark(cur);
+                count++;
+                curLen = 0;
+                continue;
+            }
+            long off = sDma;
+            s.setPage(s.pageOrNull(), (int) sLen, (int) (s.offset() + off));
+            if (curLen != 0 && off == 0 && (addr & segMask) != 0 && ((maxLen - curLen) & 0xFFFF_FFFFL) >= sLen) {
+                curLen += sLen;
+            } else {
+                if (i > 0) {
+                    cur = cur.nextOrNull();
+                }
+                curLen = sLen;
+                count++;
+                cur.setDmaAddress(addr + off);
+            }
+            cur.setDmaLength((int) curLen);
+            addr += sIovaLen;
+            if (sLen + off < sIovaLen) {
+                curLen = 0;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Models __invalidate_sg(): bus-address entries lose their mark; the first {@code stashed}
+     * entries get their CPU offset and length back from the stash; every entry's DMA view is reset.
+     * (The kernel restores from whatever every entry holds; entries the first pass never reached
+     * hold no stash here, so they are only reset.)
+     */
+    private static void invalidate(BusAddressMark mark, SgEntry sgl, int nents, int stashed) {
+        SgEntry s = sgl;
+        for (int i = 0; i < nents && s != null; i++, s = s.nextOrNull()) {
+            if (mark.isMarked(s)) {
+                mark.unmark(s);
+            } else if (i < stashed) {
+                long off = s.dmaAddress();
+                int offset = off != DmaMasks.DMA_MAPPING_ERROR ? (int) (s.offset() + off) : s.offset();
+                int length = s.dmaLength() != 0 ? s.dmaLength() : s.length();
+                s.setPage(s.pageOrNull(), length, offset);
+            }
+            s.setDmaAddress(DmaMasks.DMA_MAPPING_ERROR);
+            s.setDmaLength(0);
+        }
+    }
+
+    private static Page page(SgEntry e) {
+        Page p = e.pageOrNull();
+        if (p == null) {
+            throw new IllegalStateException("scatterlist entry without a page: " + e);
+        }
+        return p;
+    }
+
+    private static long align(long bytes, long granule) {
+        return (bytes + granule - 1) & ~(granule - 1);
+    }
+
+    @Override
+    public String toString() {
+        return "dma-iommu on " + domain;
+    }
+}
