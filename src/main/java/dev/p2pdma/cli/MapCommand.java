@@ -62,7 +62,7 @@ final class MapCommand implements Callable<Integer> {
         }
         if (o.error().isEmpty() && o.nents() < o.segments().size()) {
             out.println("(the DMA view is compacted: dma_address/dma_len on row i are DMA segment i; " + o.segments().size() + " entries became "
-                    + o.nents() + " segments)");
+                    + o.nents() + (o.nents() == 1 ? " segment)" : " segments)"));
         }
         out.println();
         out.println(o.call() + "() = " + o.returnValue() + o.error().map(e -> " (" + (e.startsWith("0") ? e : "-" + e) + ")").orElse("")

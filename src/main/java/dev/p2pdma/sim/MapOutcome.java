@@ -52,7 +52,7 @@ public record MapOutcome(String era, String call, int returnValue, Optional<Stri
     /**
      * The client's IOMMU domain around the map call.
      *
-     * @param group                    the IOMMU group (captured, or the device's own when the input has none)
+     * @param group                    the IOMMU group the kernel would give the client (spec 5.6)
      * @param domain                   "dma" or "identity"
      * @param mode                     "strict" or "lazy"
      * @param iovaPagesAfterMap        IOVA pages held after the map call

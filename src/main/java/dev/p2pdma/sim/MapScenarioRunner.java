@@ -14,6 +14,7 @@ import dev.p2pdma.dma.P2pMapTypes;
 import dev.p2pdma.dma.Swiotlb;
 import dev.p2pdma.iommu.IommuDmaOps;
 import dev.p2pdma.iommu.IommuDomain;
+import dev.p2pdma.iommu.IommuGroups;
 import dev.p2pdma.iommu.IommuDomainFlushMode;
 import dev.p2pdma.iommu.IommuDomainFlushQueue;
 import dev.p2pdma.iommu.IommuDomainType;
@@ -29,7 +30,6 @@ import dev.p2pdma.p2pdma.P2pMemBlock;
 import dev.p2pdma.p2pdma.UnknownAcsPolicy;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
@@ -185,8 +185,9 @@ public final class MapScenarioRunner {
     }
 
     /**
-     * The client's default domain for backend iommu: its captured IOMMU group (or a group of its own
-     * when the input records none, numbered after the device's index), a strict or lazy DMA domain
+     * The client's default domain for backend iommu: on its IOMMU group as the kernel would make it
+     * (spec 5.6, computed even when the input booted without an IOMMU, since the scenario asks for
+     * one), a strict or lazy DMA domain
      * reserving the BAR bus windows and MSI, or an identity domain. The clock does not advance:
      * lazily freed IOVAs stay in the flush queue, as the output reports.
      */
@@ -194,8 +195,8 @@ public final class MapScenarioRunner {
         if (!c.backend().equals("iommu")) {
             return Optional.empty();
         }
-        PciFunction f = m.topology().function(m.topology().indexOf(c.device()));
-        int group = f.iommuGroup().orElse(10_000 + m.topology().indexOf(c.device()));
+        int group = IommuGroups.compute(m.topology(), m.decision().options().unknownAcs()).groupOf(c.device())
+                .orElseThrow(() -> new IllegalStateException("no IOMMU group computed for " + c.device()));
         if (c.iommu().domain().equals("identity")) {
             return Optional.of(IommuDomain.identity(group));
         }
