@@ -1,7 +1,6 @@
 package dev.p2pdma.mm;
 
 import dev.p2pdma.pci.PciAddress;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Models a {@code struct dev_pagemap} of type MEMORY_DEVICE_PCI_P2PDMA (spec 1.2, 1.14): a range of
@@ -10,8 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Invariants: the range is page aligned; {@code busOffset = pci_bus_address(BAR) - cpu_start(BAR)};
  * once {@link #kill()} is called no new reference can be taken, and the map is torn down only when
- * the count reaches zero. Thread-safe: like the kernel's percpu_ref the count is striped (a
- * {@link LongAdder}) so that references taken on different CPUs do not bounce one cache line; a
+ * the count reaches zero. Thread-safe: like the kernel's percpu_ref the count is per CPU (a
+ * {@link PerCpuCounter}) so that references taken on different CPUs do not bounce one cache line; a
  * volatile flag marks the map as dying. A get racing with {@link #kill()} either fails or is
  * counted before the killer reads the count.
  */
@@ -40,7 +39,7 @@ public final class DevicePageMap {
     /** Bus address minus CPU address for this BAR. */
     private final long busOffset;
     /** Live references, striped. */
-    private final LongAdder refs = new LongAdder();
+    private final PerCpuCounter refs = new PerCpuCounter();
     /** Set once by {@link #kill()}. */
     private volatile boolean dying;
 
@@ -117,9 +116,9 @@ public final class DevicePageMap {
         if (dying) {
             return false;
         }
-        refs.increment();
+        refs.add(1);
         if (dying) {
-            refs.decrement();
+            refs.add(-1);
             return false;
         }
         return true;
@@ -127,9 +126,9 @@ public final class DevicePageMap {
 
     /** Drops a reference taken by {@link #tryGet()} (percpu_ref_put()). */
     public void put() {
-        refs.decrement();
+        refs.add(-1);
         if (dying && refs.sum() < 0) {
-            refs.increment();
+            refs.add(1);
             throw new IllegalStateException("page map " + id + ": reference dropped more often than taken");
         }
     }

@@ -1,12 +1,12 @@
 package dev.p2pdma.p2pdma;
 
 import dev.p2pdma.mm.Errno;
+import dev.p2pdma.mm.PerCpuCounter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Models the kernel's general-purpose allocator ({@code lib/genalloc.c}) with the first-fit
@@ -143,6 +143,16 @@ public final class GenPool<T> {
                 continue;
             }
             int nbits = (int) nbitsWanted;
+            if (nbits == 1) {
+                // one granule (a p2pmem page): claim the first clear bit word by word
+                int bit = c.claimFirstClearBit();
+                if (bit < 0) {
+                    continue;
+                }
+                c.addAvail(-granuleBytes());
+                long offset = (long) bit << minAllocOrder;
+                return Optional.of(new Block<>(c.virtStart + offset, c.phys + offset, sizeBytes, granuleBytes(), c.owner));
+            }
             int start = c.firstFreeRun(0, nbits);
             while (start >= 0) {
                 int missed = c.setRun(start, nbits);
@@ -268,10 +278,10 @@ public final class GenPool<T> {
         /** The bitmap, one bit per granule, set while allocated; accessed through {@link #BITS}. */
         final long[] bits;
         /**
-         * Free bytes, striped: kept off the bitmap's cache line so that two CPUs allocating from
+         * Free bytes, per CPU: kept off the bitmap's cache line so that two CPUs allocating from
          * one chunk contend on the bitmap word only (the kernel's atomic avail is one more shared line).
          */
-        final LongAdder availBytes = new LongAdder();
+        final PerCpuCounter availBytes = new PerCpuCounter();
         /** Number of bitmap words. */
         final int words;
         /** The owner handed back with each block. */
@@ -316,6 +326,31 @@ public final class GenPool<T> {
         /** Atomically ANDs {@code m} into word {@code w}; returns the old value. */
         private long andWord(int w, long m) {
             return (long) BITS.getAndBitwiseAnd(bits, w, m);
+        }
+
+        /**
+         * First fit of a single bit: sets and returns the lowest clear bit, or -1 when all are set.
+         * A word is read once; when a racing CPU takes the chosen bit first, the value the failed
+         * atomic OR returned is the word as it now is, so the next choice needs no second read.
+         */
+        int claimFirstClearBit() {
+            for (int w = 0; w < words; w++) {
+                long valid = w == words - 1 && nbits % WORD_BITS != 0 ? (1L << (nbits % WORD_BITS)) - 1 : -1L;
+                long cur = word(w);
+                while (true) {
+                    long free = ~cur & valid;
+                    if (free == 0) {
+                        break;
+                    }
+                    long m = Long.lowestOneBit(free);
+                    long old = orWord(w, m);
+                    if ((old & m) == 0) {
+                        return w * WORD_BITS + Long.numberOfTrailingZeros(m);
+                    }
+                    cur = old;
+                }
+            }
+            return -1;
         }
 
         /** First-fit search (bitmap_find_next_zero_area()): the first run of {@code n} clear bits at or after {@code from}, or -1. */
@@ -387,8 +422,10 @@ public final class GenPool<T> {
                 long m = wordMask(w, start, end);
                 long old = orWord(w, m);
                 if ((old & m) != 0) {
-                    // someone holds part of the run: take back only the bits this call set
-                    andWord(w, ~(m & ~old));
+                    // someone holds part of the run: take back only the bits this call set (if any)
+                    if ((m & ~old) != 0) {
+                        andWord(w, ~(m & ~old));
+                    }
                     return end - Math.max(start, w * WORD_BITS);
                 }
             }

@@ -110,6 +110,21 @@ class GenPoolTest {
     }
 
     @Test
+    void singlePagesFillAChunkWhoseBitsEndMidWordAndNoMore_spec1_3() {
+        GenPool<String> p = pool();
+        p.addChunk(V1, 0, 70 * PAGE, "a");
+        for (int i = 0; i < 70; i++) {
+            assertThat(p.alloc(PAGE).orElseThrow().virt()).isEqualTo(V1 + i * PAGE);
+        }
+        assertThat(p.alloc(PAGE)).isEmpty();
+        p.free(V1 + 66 * PAGE, PAGE);
+        p.free(V1 + 3 * PAGE, PAGE);
+        assertThat(p.alloc(PAGE).orElseThrow().virt()).as("first fit").isEqualTo(V1 + 3 * PAGE);
+        assertThat(p.alloc(PAGE).orElseThrow().virt()).isEqualTo(V1 + 66 * PAGE);
+        assertThat(p.availBytes()).isZero();
+    }
+
+    @Test
     void aFullChunkOfLessThanOneWordIsSkippedForTheNextOne_spec1_3() {
         GenPool<String> p = pool();
         p.addChunk(V1, 0, 16 * PAGE, "old");
