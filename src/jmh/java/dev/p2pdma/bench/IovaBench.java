@@ -1,6 +1,7 @@
 package dev.p2pdma.bench;
 
 import dev.p2pdma.iommu.IovaDomain;
+import dev.p2pdma.iommu.IovaLocking;
 import dev.p2pdma.testing.IovaWorkload;
 import dev.p2pdma.testing.IovaWorkload.Prefrag;
 import dev.p2pdma.testing.XorShift64;
@@ -13,6 +14,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -40,6 +42,11 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class IovaBench {
 
+    /** The build named by a {@code locking} parameter. */
+    private static IovaLocking build(String locking) {
+        return locking.equals("none") ? IovaLocking.NONE : IovaLocking.SPINLOCK;
+    }
+
     /** Refuses to run when a check line differs from the kernel's C; prints it otherwise. */
     private static void check(String name, String actual, String kernel) {
         System.out.println(name + ": " + actual);
@@ -51,21 +58,27 @@ public class IovaBench {
     /** iova.warm: a fresh domain with rcaches per trial, reused by every run. */
     @State(Scope.Thread)
     public static class Warm {
+        /** The build: {@code spinlock} (real uncontended spinlocks) or {@code none} (the workloads' nolock build). */
+        @Param({"spinlock", "none"})
+        public String locking;
         /** The domain. */
         IovaDomain domain;
 
         /** Checks both warm workloads' values, then makes the trial's domain. */
         @Setup(Level.Trial)
         public void setUp() {
-            check("iova.warm.size1", IovaWorkload.warmCheckLine(1), IovaWorkload.KERNEL_WARM_SIZE1);
-            check("iova.warm.size32", IovaWorkload.warmCheckLine(32), IovaWorkload.KERNEL_WARM_SIZE32);
-            domain = IovaWorkload.domain(true);
+            check("iova.warm.size1", IovaWorkload.warmCheckLine(1, build(locking)), IovaWorkload.KERNEL_WARM_SIZE1);
+            check("iova.warm.size32", IovaWorkload.warmCheckLine(32, build(locking)), IovaWorkload.KERNEL_WARM_SIZE32);
+            domain = IovaWorkload.domain(true, build(locking));
         }
     }
 
     /** iova.cold.rand1-64: a fresh prefragmented domain without rcaches per trial, and its generator. */
     @State(Scope.Thread)
     public static class Cold {
+        /** The build: {@code spinlock} (real uncontended spinlocks) or {@code none} (the workloads' nolock build). */
+        @Param({"spinlock", "none"})
+        public String locking;
         /** The domain. */
         IovaDomain domain;
         /** The generator, continuing from the prefrag. */
@@ -74,8 +87,8 @@ public class IovaBench {
         /** Checks the workload's values, then makes the trial's domain. */
         @Setup(Level.Trial)
         public void setUp() {
-            check("iova.cold.rand1-64", IovaWorkload.fragmentedCheckLine(false, IovaWorkload.RUNS), IovaWorkload.KERNEL_COLD);
-            domain = IovaWorkload.domain(false);
+            check("iova.cold.rand1-64", IovaWorkload.fragmentedCheckLine(false, IovaWorkload.RUNS, build(locking)), IovaWorkload.KERNEL_COLD);
+            domain = IovaWorkload.domain(false, build(locking));
             gen = new XorShift64(IovaWorkload.SEED);
             Prefrag p = IovaWorkload.prefrag(domain, gen);
             if (p.nodes() != 32769) {
@@ -87,6 +100,9 @@ public class IovaBench {
     /** iova.fragfast.rand1-64: as {@link Cold} with rcaches. */
     @State(Scope.Thread)
     public static class FragFast {
+        /** The build: {@code spinlock} (real uncontended spinlocks) or {@code none} (the workloads' nolock build). */
+        @Param({"spinlock", "none"})
+        public String locking;
         /** The domain. */
         IovaDomain domain;
         /** The generator, continuing from the prefrag. */
@@ -95,8 +111,8 @@ public class IovaBench {
         /** Checks the workload's values, then makes the trial's domain. */
         @Setup(Level.Trial)
         public void setUp() {
-            check("iova.fragfast.rand1-64", IovaWorkload.fragmentedCheckLine(true, IovaWorkload.RUNS), IovaWorkload.KERNEL_FRAGFAST);
-            domain = IovaWorkload.domain(true);
+            check("iova.fragfast.rand1-64", IovaWorkload.fragmentedCheckLine(true, IovaWorkload.RUNS, build(locking)), IovaWorkload.KERNEL_FRAGFAST);
+            domain = IovaWorkload.domain(true, build(locking));
             gen = new XorShift64(IovaWorkload.SEED);
             IovaWorkload.prefrag(domain, gen);
         }

@@ -31,19 +31,22 @@ final class IovaCpuRcache {
     private volatile int lockState;
     /** The size class's depot. */
     private final IovaRcache rcache;
+    /** False in the no-lock build ({@link IovaLocking#NONE}): lock and unlock do nothing. */
+    private final boolean locking;
     /** The magazine pushed to and popped from. */
     private IovaMagazine loaded = new IovaMagazine();
     /** The spare magazine swapped with {@code loaded}. */
     private IovaMagazine prev = new IovaMagazine();
 
-    /** Two empty magazines for one CPU of {@code rcache}'s size class. */
-    IovaCpuRcache(IovaRcache rcache) {
+    /** Two empty magazines for one CPU of {@code rcache}'s size class, its lock built as {@code locking} says. */
+    IovaCpuRcache(IovaRcache rcache, IovaLocking locking) {
         this.rcache = rcache;
+        this.locking = locking == IovaLocking.SPINLOCK;
     }
 
     /** Models spin_lock() on this CPU's rcache lock. */
     private void lock() {
-        if (!LOCK.compareAndSet(this, 0, 1)) {
+        if (locking && !LOCK.compareAndSet(this, 0, 1)) {
             lockContended();
         }
     }
@@ -64,7 +67,9 @@ final class IovaCpuRcache {
 
     /** Models spin_unlock(): a release store. */
     private void unlock() {
-        LOCK.setRelease(this, 0);
+        if (locking) {
+            LOCK.setRelease(this, 0);
+        }
     }
 
     /**

@@ -24,7 +24,9 @@ import java.util.Optional;
  * of a non-reserved tree range. All pfn arithmetic and comparisons are unsigned, as the kernel's
  * {@code unsigned long}.
  *
- * <p>Thread-safety: thread-safe, with the kernel's locking. The tree, the cached nodes, the
+ * <p>Thread-safety: thread-safe, with the kernel's locking (the default {@link IovaLocking#SPINLOCK}
+ * build; the {@link IovaLocking#NONE} build of the benchmarks has no locks and is for one thread
+ * only). The tree, the cached nodes, the
  * counters and {@code max32AllocSize} are guarded by one tree lock (an {@link IovaSpinLock}, like
  * {@code iova_rbtree_lock}); each per-CPU rcache by its own spinlock, each depot by one more. CPUs
  * are modelled as a fixed number of slots (the constructor's {@code cpus}, by default
@@ -70,7 +72,9 @@ public final class IovaDomain {
     /** The number of CPU slots of the rcaches ("online CPUs"). */
     private final int cpus;
     /** Guards the tree, the cached nodes, max32AllocSize and the counters below. */
-    private final IovaSpinLock treeLock = new IovaSpinLock();
+    private final IovaSpinLock treeLock;
+    /** The build: real spinlocks (thread-safe) or none (one thread only). */
+    private final IovaLocking locking;
     /** The ranges. */
     private final IovaRbTree tree = new IovaRbTree();
     /** The anchor node at pfn ~0. */
@@ -113,6 +117,17 @@ public final class IovaDomain {
      *                                  kernel BUG()s), or {@code cpus < 1}
      */
     public IovaDomain(long granuleBytes, long startPfn, int cpus) {
+        this(granuleBytes, startPfn, cpus, IovaLocking.SPINLOCK);
+    }
+
+    /**
+     * Models init_iova_domain() in one of the workloads' two builds: {@link IovaLocking#NONE} makes
+     * every spinlock a no-op, for single-threaded benchmarks against the kernel's no-lock build (the
+     * domain is then NOT thread-safe).
+     *
+     * @throws IllegalArgumentException as {@link #IovaDomain(long, long, int)}
+     */
+    public IovaDomain(long granuleBytes, long startPfn, int cpus, IovaLocking locking) {
         if (granuleBytes <= 0 || granuleBytes > PAGE_SIZE || Long.bitCount(granuleBytes) != 1) {
             throw new IllegalArgumentException("IOVA granule must be a power of two up to 4096 bytes: " + granuleBytes);
         }
@@ -124,6 +139,8 @@ public final class IovaDomain {
         this.startPfn = startPfn;
         this.dma32BitPfn = 1L << (32 - shift);
         this.cpus = cpus;
+        this.locking = java.util.Objects.requireNonNull(locking, "locking");
+        this.treeLock = new IovaSpinLock(locking);
         resetTree();
     }
 
@@ -147,13 +164,13 @@ public final class IovaDomain {
     public void initRcaches() {
         IovaRcache[] rc = new IovaRcache[IOVA_RANGE_CACHE_MAX_SIZE];
         for (int i = 0; i < rc.length; i++) {
-            rc[i] = new IovaRcache(cpus);
+            rc[i] = new IovaRcache(cpus, locking);
         }
         // each CPU's records are allocated next to their own 1 KiB magazines, which keeps the
         // locks of different CPUs on different cache lines
         IovaCpuRcache[] cpu = new IovaCpuRcache[cpus * IOVA_RANGE_CACHE_MAX_SIZE];
         for (int i = 0; i < cpu.length; i++) {
-            cpu[i] = new IovaCpuRcache(rc[i % IOVA_RANGE_CACHE_MAX_SIZE]);
+            cpu[i] = new IovaCpuRcache(rc[i % IOVA_RANGE_CACHE_MAX_SIZE], locking);
         }
         rcaches = rc;
         cpuRcaches = cpu;
@@ -177,6 +194,11 @@ public final class IovaDomain {
     /** The first pfn at 4 GiB: {@code 1 << (32 - shift)}. */
     public long dma32BitPfn() {
         return dma32BitPfn;
+    }
+
+    /** The build: real spinlocks, or none (one thread only). */
+    public IovaLocking locking() {
+        return locking;
     }
 
     /** The number of CPU slots of the rcaches. */

@@ -22,7 +22,7 @@ package dev.p2pdma.iommu;
 final class IovaRcache {
 
     /** Guards the depot, its size and the work flag. */
-    private final IovaSpinLock depotLock = new IovaSpinLock();
+    private final IovaSpinLock depotLock;
     /** The number of online CPUs the depot keeps one magazine each for. */
     private final int onlineCpus;
     /** The top of the depot's LIFO list of full magazines, or null. */
@@ -32,9 +32,10 @@ final class IovaRcache {
     /** Whether the delayed depot work is scheduled (schedule_delayed_work() on pending work is a no-op). */
     private boolean workScheduled;
 
-    /** An empty depot for {@code cpus} online CPUs. */
-    IovaRcache(int cpus) {
+    /** An empty depot for {@code cpus} online CPUs, its lock built as {@code locking} says. */
+    IovaRcache(int cpus, IovaLocking locking) {
         this.onlineCpus = cpus;
+        this.depotLock = new IovaSpinLock(locking);
     }
 
     /** Models iova_depot_push() followed by schedule_delayed_work(): a full magazine onto the depot. */

@@ -31,10 +31,17 @@ final class IovaSpinLock {
     /** 0 when free, 1 when held. */
     @SuppressWarnings("unused")
     private volatile int state;
+    /** False in the no-lock build ({@link IovaLocking#NONE}): lock and unlock do nothing. */
+    private final boolean enabled;
+
+    /** A free lock; {@code locking} NONE makes it a no-op, as the workloads' nolock build. */
+    IovaSpinLock(IovaLocking locking) {
+        this.enabled = locking == IovaLocking.SPINLOCK;
+    }
 
     /** Models spin_lock(): takes the lock, spinning (then yielding) while another thread holds it. */
     void lock() {
-        if (!STATE.compareAndSet(this, 0, 1)) {
+        if (enabled && !STATE.compareAndSet(this, 0, 1)) {
             lockContended();
         }
     }
@@ -55,6 +62,8 @@ final class IovaSpinLock {
 
     /** Models spin_unlock(): a release store. Only the holder may call it. */
     void unlock() {
-        STATE.setRelease(this, 0);
+        if (enabled) {
+            STATE.setRelease(this, 0);
+        }
     }
 }

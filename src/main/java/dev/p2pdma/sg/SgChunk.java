@@ -36,6 +36,8 @@ public final class SgChunk {
     private SgChunk chainTo;
     /** The slot holding the chain link, -1 without a link. */
     private int chainSlot = -1;
+    /** One view per slot, made on first use (walks of a mapped list allocate nothing after the first); null until then. */
+    private SgEntry[] views;
 
     private SgChunk(int capacity) {
         pages = new Page[capacity];
@@ -64,12 +66,22 @@ public final class SgChunk {
         return pages.length;
     }
 
-    /** A view of slot {@code i}. */
+    /** The view of slot {@code i} (the same object on every call). */
     public SgEntry entry(int i) {
         if (i < 0 || i >= pages.length) {
             throw new IndexOutOfBoundsException("slot " + i + " of a " + pages.length + "-entry chunk");
         }
-        return new SgEntry(this, i);
+        SgEntry[] v = views;
+        if (v == null) {
+            v = new SgEntry[pages.length];
+            views = v;
+        }
+        SgEntry e = v[i];
+        if (e == null) {
+            e = new SgEntry(this, i);
+            v[i] = e;
+        }
+        return e;
     }
 
     /** The chunk the chain link points to, empty without one. */
@@ -105,9 +117,9 @@ public final class SgChunk {
             throw new IllegalStateException("scatterlist runs off its chunk without END or CHAIN");
         }
         if ((linkFlags[n] & SgEntry.SG_CHAIN) != 0) {
-            return new SgEntry(chainTo, 0);
+            return chainTo.entry(0);
         }
-        return new SgEntry(this, n);
+        return entry(n);
     }
 
     /** Models sg_set_page() on slot {@code i}: keeps CHAIN and END, drops the RFC P2PDMA bit; {@code length} is unsigned. */

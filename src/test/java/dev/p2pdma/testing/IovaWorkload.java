@@ -2,6 +2,7 @@ package dev.p2pdma.testing;
 
 import dev.p2pdma.iommu.Iova;
 import dev.p2pdma.iommu.IovaDomain;
+import dev.p2pdma.iommu.IovaLocking;
 
 /**
  * The IOVA workloads of {@code ../shared/bench/workloads.md}: warm rcache pairs of size 1 or 32
@@ -60,7 +61,12 @@ public final class IovaWorkload {
 
     /** A fresh domain as the workloads make it: granule 4096, start_pfn 1, with or without rcaches. */
     public static IovaDomain domain(boolean rcaches) {
-        IovaDomain d = new IovaDomain(GRANULE, START_PFN);
+        return domain(rcaches, IovaLocking.SPINLOCK);
+    }
+
+    /** The workloads' domain in one of their two builds (real spinlocks, or none). */
+    public static IovaDomain domain(boolean rcaches, IovaLocking locking) {
+        IovaDomain d = new IovaDomain(GRANULE, START_PFN, Runtime.getRuntime().availableProcessors(), locking);
         if (rcaches) {
             d.initRcaches();
         }
@@ -126,7 +132,12 @@ public final class IovaWorkload {
 
     /** The check line of a warm workload, computed as the kernel's C does: all runs on one domain. */
     public static String warmCheckLine(long size) {
-        IovaDomain d = domain(true);
+        return warmCheckLine(size, IovaLocking.SPINLOCK);
+    }
+
+    /** {@link #warmCheckLine(long)} in one of the two builds. */
+    public static String warmCheckLine(long size, IovaLocking locking) {
+        IovaDomain d = domain(true, locking);
         long run0 = warmPairs(d, size, WARM_PAIRS);
         for (int run = 1; run < 3; run++) {
             warmPairs(d, size, WARM_PAIRS);
@@ -139,7 +150,12 @@ public final class IovaWorkload {
      * {@code runs} runs of 10^5 pairs on the continuing generator; run0 is the first.
      */
     public static String fragmentedCheckLine(boolean fast, int runs) {
-        IovaDomain d = domain(fast);
+        return fragmentedCheckLine(fast, runs, IovaLocking.SPINLOCK);
+    }
+
+    /** {@link #fragmentedCheckLine(boolean, int)} in one of the two builds. */
+    public static String fragmentedCheckLine(boolean fast, int runs, IovaLocking locking) {
+        IovaDomain d = domain(fast, locking);
         XorShift64 g = new XorShift64(SEED);
         Prefrag p = prefrag(d, g);
         long run0 = 0;
