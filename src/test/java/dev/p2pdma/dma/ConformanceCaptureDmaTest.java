@@ -14,6 +14,7 @@ import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.io.SysfsImporter;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -76,7 +77,7 @@ class ConformanceCaptureDmaTest {
     @Test
     void theSiblingFunctionGetsBusAddressesAndReadsTheCmbBytes_spec3_3() {
         DmaDevice sibling = client("0000:01:00.1");
-        byte[] data = DmaFixture.pattern(2 * PageSize.PAGE_SIZE, 42);
+        byte[] data = SgLists.pattern(2 * PageSize.PAGE_SIZE, 42);
         memory.write(cmb.cpuStart(), data, 0, data.length);
         SgTable t = cmbPages(2);
         assertThat(mapping.mapSgtable(sibling, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEqualTo(DmaMapResult.ok(2));

@@ -1,8 +1,8 @@
 package dev.p2pdma.dma;
 
-import static dev.p2pdma.dma.DmaFixture.entries;
-import static dev.p2pdma.dma.DmaFixture.seg;
-import static dev.p2pdma.dma.DmaFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.DevicePageMap;

@@ -1,14 +1,15 @@
 package dev.p2pdma.dma;
 
-import static dev.p2pdma.dma.DmaFixture.entries;
-import static dev.p2pdma.dma.DmaFixture.seg;
-import static dev.p2pdma.dma.DmaFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.Errno;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class DmaDirectMapPageTest {
     @Test
     void forcedBounceMapsRamThroughTheSwiotlbPool_spec3_4() {
         DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).swiotlbForceBounce(f.swiotlb).build();
-        byte[] data = DmaFixture.pattern(PageSize.PAGE_SIZE, 1);
+        byte[] data = SgLists.pattern(PageSize.PAGE_SIZE, 1);
         f.memory.write(DmaFixture.BUFFERS_PHYS, data, 0, data.length);
         SgEntry e = mapOne(dev, table(seg(f.ramPage(0))), DmaDirection.TO_DEVICE);
         assertThat(f.swiotlb.contains(e.dmaAddress())).isTrue();

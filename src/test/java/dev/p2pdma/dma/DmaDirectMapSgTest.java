@@ -1,8 +1,8 @@
 package dev.p2pdma.dma;
 
-import static dev.p2pdma.dma.DmaFixture.entries;
-import static dev.p2pdma.dma.DmaFixture.seg;
-import static dev.p2pdma.dma.DmaFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.DevicePageMap;
@@ -11,6 +11,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -154,7 +155,7 @@ class DmaDirectMapSgTest {
         DmaFixture f = DmaFixture.intel();
         DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).swiotlbForceBounce(f.swiotlb).build();
         DeviceAccess device = DeviceAccess.of(f.memory);
-        byte[] written = DmaFixture.pattern(PageSize.PAGE_SIZE, 7);
+        byte[] written = SgLists.pattern(PageSize.PAGE_SIZE, 7);
         for (boolean skip : new boolean[] {false, true}) {
             SgTable t = table(seg(f.ramPage(skip ? 1 : 0)));
             f.mapping.mapSgtable(dev, t, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
@@ -175,12 +176,12 @@ class DmaDirectMapSgTest {
         SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(0)), seg(f.ramPage(1)));
         assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE).nents()).isEqualTo(3);
         assertThat(entries(t).get(1).dmaAddress()).isEqualTo(DmaFixture.BAR_BUS);
-        byte[] cpu = DmaFixture.pattern(PageSize.PAGE_SIZE, 3);
+        byte[] cpu = SgLists.pattern(PageSize.PAGE_SIZE, 3);
         f.memory.write(entries(t).get(2).phys(), cpu, 0, cpu.length);
         assertThat(device.readSegment(dev, entries(t).get(2))).isNotEqualTo(cpu);
         f.mapping.syncSgtableForDevice(dev, t, DmaDirection.BIDIRECTIONAL);
         assertThat(device.readSegment(dev, entries(t).get(2))).isEqualTo(cpu);
-        byte[] fromDevice = DmaFixture.pattern(PageSize.PAGE_SIZE, 4);
+        byte[] fromDevice = SgLists.pattern(PageSize.PAGE_SIZE, 4);
         device.write(dev, entries(t).get(0).dmaAddress(), fromDevice);
         f.mapping.syncSgtableForCpu(dev, t, DmaDirection.BIDIRECTIONAL);
         assertThat(f.memory.read(entries(t).get(0).phys(), PageSize.PAGE_SIZE)).isEqualTo(fromDevice);

@@ -12,8 +12,6 @@ import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
-import dev.p2pdma.sg.SgEntry;
-import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.Topo;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -127,47 +125,5 @@ final class DmaFixture {
     /** The i-th page of the BAR (pages 0..2047 in the first page map, 2048.. in the second). */
     Page p2pPage(int i) {
         return memory.memMap().pageOrThrow(PageSize.pfn(BAR_CPU) + i);
-    }
-
-    /** One segment of a test list. */
-    record Seg(Page page, int offset, int length) {
-    }
-
-    /** A whole page. */
-    static Seg seg(Page p) {
-        return new Seg(p, 0, PageSize.PAGE_SIZE);
-    }
-
-    /** Part of a page (or a run of contiguous pages). */
-    static Seg seg(Page p, int offset, int length) {
-        return new Seg(p, offset, length);
-    }
-
-    /** A table with these segments. */
-    static SgTable table(Seg... segs) {
-        SgTable t = new SgTable();
-        if (t.alloc(segs.length).isPresent()) {
-            throw new IllegalStateException("alloc failed");
-        }
-        int i = 0;
-        for (SgEntry e : t.cpuEntries()) {
-            Seg s = segs[i++];
-            e.setPage(s.page(), s.length(), s.offset());
-        }
-        return t;
-    }
-
-    /** The table's entries. */
-    static List<SgEntry> entries(SgTable t) {
-        return t.entries(t.origNents());
-    }
-
-    /** Bytes of a pattern seeded by {@code seed}. */
-    static byte[] pattern(int len, int seed) {
-        byte[] b = new byte[len];
-        for (int i = 0; i < len; i++) {
-            b[i] = (byte) (seed * 31 + i * 7 + (i >>> 8));
-        }
-        return b;
     }
 }

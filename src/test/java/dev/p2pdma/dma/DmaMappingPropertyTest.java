@@ -7,6 +7,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -73,7 +74,7 @@ class DmaMappingPropertyTest {
         }
         DmaDevice dev = b.build();
         int n = 1 + r.nextInt(24);
-        DmaFixture.Seg[] segs = new DmaFixture.Seg[n];
+        SgLists.Seg[] segs = new SgLists.Seg[n];
         List<byte[]> data = new ArrayList<>();
         long ramCursor = DmaFixture.BUFFERS_PHYS + r.nextInt(4096);
         long p2pCursor = DmaFixture.BAR_CPU + r.nextInt(4096);
@@ -86,8 +87,8 @@ class DmaMappingPropertyTest {
                 len = (int) Math.min(len, windowEnd - start);
             }
             Page page = f.memory.memMap().pageOrThrow(PageSize.pfn(start));
-            segs[i] = DmaFixture.seg(page, (int) (start & PageSize.PAGE_MASK), len);
-            byte[] bytes = DmaFixture.pattern(len, r.nextInt());
+            segs[i] = SgLists.seg(page, (int) (start & PageSize.PAGE_MASK), len);
+            byte[] bytes = SgLists.pattern(len, r.nextInt());
             f.memory.write(start, bytes, 0, len);
             data.add(bytes);
             long next = start + len + r.nextInt(3) * 4096L + r.nextInt(64);
@@ -98,7 +99,7 @@ class DmaMappingPropertyTest {
             }
         }
         DmaDirection[] dirs = {DmaDirection.TO_DEVICE, DmaDirection.FROM_DEVICE, DmaDirection.BIDIRECTIONAL};
-        return new Case(f, dev, pool, DmaFixture.table(segs), dirs[r.nextInt(3)], data);
+        return new Case(f, dev, pool, SgLists.table(segs), dirs[r.nextInt(3)], data);
     }
 
     private static boolean marked(SgEntry e) {
@@ -146,7 +147,7 @@ class DmaMappingPropertyTest {
             }
             failed++;
             assertThat(c.pool().usedSlots()).as(where + " " + res).isEqualTo(before);
-            assertThat(DmaFixture.entries(c.table())).as(where).noneMatch(DmaMappingPropertyTest::marked);
+            assertThat(SgLists.entries(c.table())).as(where).noneMatch(DmaMappingPropertyTest::marked);
         }
         assertThat(failed).as("seed=" + (SEED + 1) + ": the generator must produce failures").isGreaterThan(CASES / 10);
     }
@@ -163,13 +164,13 @@ class DmaMappingPropertyTest {
                 continue;
             }
             DeviceAccess device = DeviceAccess.of(c.f().memory);
-            List<SgEntry> es = DmaFixture.entries(c.table());
+            List<SgEntry> es = SgLists.entries(c.table());
             List<byte[]> written = new ArrayList<>();
             for (int k = 0; k < es.size(); k++) {
                 SgEntry e = es.get(k);
                 bounced += c.pool().contains(c.dev().dmaToPhys(e.dmaAddress())) ? 1 : 0;
                 assertThat(device.readSegment(c.dev(), e)).as(where + " read " + k + " " + e).isEqualTo(c.cpuData().get(k));
-                byte[] w = DmaFixture.pattern(e.dmaLength(), 1000 + k);
+                byte[] w = SgLists.pattern(e.dmaLength(), 1000 + k);
                 if (c.dir().deviceWrites()) {
                     device.write(c.dev(), e.dmaAddress(), w);
                 }
@@ -195,7 +196,7 @@ class DmaMappingPropertyTest {
                 c.f().mapping.unmapSgtable(c.dev(), c.table(), c.dir(), r.nextBoolean() ? DmaAttrs.NONE : DmaAttrs.SKIP_SYNC);
             }
             assertThat(c.pool().usedSlots()).as(where).isZero();
-            assertThat(DmaFixture.entries(c.table())).as(where).noneMatch(DmaMappingPropertyTest::marked);
+            assertThat(SgLists.entries(c.table())).as(where).noneMatch(DmaMappingPropertyTest::marked);
         }
     }
 }

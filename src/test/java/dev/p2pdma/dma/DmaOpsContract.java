@@ -1,8 +1,8 @@
 package dev.p2pdma.dma;
 
-import static dev.p2pdma.dma.DmaFixture.entries;
-import static dev.p2pdma.dma.DmaFixture.seg;
-import static dev.p2pdma.dma.DmaFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.Errno;
@@ -10,6 +10,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -144,7 +145,7 @@ public abstract class DmaOpsContract {
     public void aBounceRoundTripCarriesTheBytesBothWays_contract() {
         DmaDevice dev = device().swiotlbForceBounce(f.swiotlb).minAlignMask(4095).build();
         DeviceAccess device = DeviceAccess.of(f.memory);
-        byte[] cpu = DmaFixture.pattern(6000, 5);
+        byte[] cpu = SgLists.pattern(6000, 5);
         long at = DmaFixture.BUFFERS_PHYS + 0x123;
         f.memory.write(at, cpu, 0, cpu.length);
         SgTable t = table(seg(f.ramPage(0), 0x123, cpu.length));
@@ -152,7 +153,7 @@ public abstract class DmaOpsContract {
         SgEntry e = entries(t).get(0);
         assertThat(e.dmaAddress() & 4095).isEqualTo(0x123);
         assertThat(device.readSegment(dev, e)).isEqualTo(cpu);
-        byte[] back = DmaFixture.pattern(6000, 6);
+        byte[] back = SgLists.pattern(6000, 6);
         device.write(dev, e.dmaAddress(), back);
         f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         assertThat(f.memory.read(at, back.length)).isEqualTo(back);

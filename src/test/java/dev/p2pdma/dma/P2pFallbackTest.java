@@ -1,13 +1,14 @@
 package dev.p2pdma.dma;
 
-import static dev.p2pdma.dma.DmaFixture.entries;
-import static dev.p2pdma.dma.DmaFixture.seg;
-import static dev.p2pdma.dma.DmaFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,7 @@ class P2pFallbackTest {
     /** The device side. */
     private final DeviceAccess device = DeviceAccess.of(intel.memory);
     /** What the P2P pages hold. */
-    private final byte[] p2pData = DmaFixture.pattern(3 * PageSize.PAGE_SIZE, 9);
+    private final byte[] p2pData = SgLists.pattern(3 * PageSize.PAGE_SIZE, 9);
 
     private SgTable p2pTable(DmaFixture f) {
         f.memory.write(DmaFixture.BAR_CPU, p2pData, 0, p2pData.length);
@@ -61,7 +62,7 @@ class P2pFallbackTest {
         SgTable p2p = p2pTable(intel);
         P2pFallback fb = fallback(intel);
         P2pFallback.MappedViaRam v = (P2pFallback.MappedViaRam) fb.mapWithSgtable(dev, p2p, DmaDirection.FROM_DEVICE);
-        byte[] written = DmaFixture.pattern(p2pData.length, 10);
+        byte[] written = SgLists.pattern(p2pData.length, 10);
         int at = 0;
         for (SgEntry e : v.ramTable().entries(v.nents())) {
             byte[] chunk = Arrays.copyOfRange(written, at, at + e.dmaLength());

@@ -1,13 +1,14 @@
 package dev.p2pdma.dma;
 
-import static dev.p2pdma.dma.DmaFixture.entries;
-import static dev.p2pdma.dma.DmaFixture.seg;
-import static dev.p2pdma.dma.DmaFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -23,11 +24,11 @@ class SwiotlbBounceTest {
     /** The device side. */
     private final DeviceAccess device = DeviceAccess.of(f.memory);
     /** What the CPU wrote before mapping. */
-    private final byte[] original = DmaFixture.pattern(LEN, 1);
+    private final byte[] original = SgLists.pattern(LEN, 1);
     /** What the CPU writes after mapping. */
-    private final byte[] newer = DmaFixture.pattern(LEN, 2);
+    private final byte[] newer = SgLists.pattern(LEN, 2);
     /** What the device writes. */
-    private final byte[] fromDevice = DmaFixture.pattern(LEN, 3);
+    private final byte[] fromDevice = SgLists.pattern(LEN, 3);
 
     /** Writes {@code original} into the buffer and maps it for {@code dir}. */
     private SgTable mapped(DmaDirection dir) {

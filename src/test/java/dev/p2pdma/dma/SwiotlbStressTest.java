@@ -1,11 +1,12 @@
 package dev.p2pdma.dma;
 
-import static dev.p2pdma.dma.DmaFixture.seg;
-import static dev.p2pdma.dma.DmaFixture.table;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,7 +53,7 @@ class SwiotlbStressTest {
                     int round = 0;
                     while (System.nanoTime() < deadline && failure.get() == null) {
                         int len = 1 + r.nextInt(120 * 1024);
-                        byte[] mine = DmaFixture.pattern(len, id * 1_000_003 + round);
+                        byte[] mine = SgLists.pattern(len, id * 1_000_003 + round);
                         f.memory.write(base, mine, 0, len);
                         SgTable tab = table(seg(f.ram(base), 0, len));
                         DmaMapResult res = f.mapping.mapSgtable(dev, tab, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
@@ -64,7 +65,7 @@ class SwiotlbStressTest {
                         if (!Arrays.equals(device.readSegment(dev, e), mine)) {
                             throw new AssertionError("seed=" + (SEED + id) + " round " + round + ": bounce buffer holds foreign bytes");
                         }
-                        byte[] back = DmaFixture.pattern(len, -id - round);
+                        byte[] back = SgLists.pattern(len, -id - round);
                         device.write(dev, e.dmaAddress(), back);
                         f.mapping.unmapSgtable(dev, tab, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
                         if (!Arrays.equals(f.memory.read(base, len), back)) {

@@ -9,6 +9,7 @@ import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.mm.Errno;
 import dev.p2pdma.p2pdma.MapType;
+import dev.p2pdma.testing.SgLists;
 import org.junit.jupiter.api.Test;
 
 /** The 2025 two-step DMA API (spec 8.1): try_alloc / link / sync / unlink / free / destroy, and P2P classified per provider. */
@@ -41,8 +42,8 @@ class DmaIovaTest {
     @Test
     void linkedPiecesReadBackAtTheirOffsetsThenUnlinkAndFreeLeaveNothing_spec8_1() {
         DmaIovaState s = api.tryAlloc(dev, buf + 0x100, 3 * 4096).orElseThrow();
-        byte[] a = IommuFixture.pattern(4096 - 0x100, 1);
-        byte[] b = IommuFixture.pattern(4096, 2);
+        byte[] a = SgLists.pattern(4096 - 0x100, 1);
+        byte[] b = SgLists.pattern(4096, 2);
         f.memory.write(buf + 0x100, a, 0, a.length);
         f.memory.write(buf + 10 * 4096, b, 0, b.length);
         assertThat(api.link(dev, s, buf + 0x100, 0, a.length, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEmpty();

@@ -1,8 +1,8 @@
 package dev.p2pdma.iommu;
 
-import static dev.p2pdma.iommu.IommuFixture.entries;
-import static dev.p2pdma.iommu.IommuFixture.seg;
-import static dev.p2pdma.iommu.IommuFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.dma.DeviceAccess;
@@ -12,6 +12,7 @@ import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaTranslation;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import org.junit.jupiter.api.Test;
 
 /** The IOMMU stops a device from reaching memory it was never given (issue 4 part 2): every miss or permission violation is a fault and no byte moves. */
@@ -25,7 +26,7 @@ class IommuFaultTest {
     @Test
     void aMissIsRecordedAndNothingIsRead_issue4part2() {
         long secret = IommuFixture.BUFFERS_PHYS;
-        f.memory.write(secret, IommuFixture.pattern(64, 9), 0, 64);
+        f.memory.write(secret, SgLists.pattern(64, 9), 0, 64);
         assertThat(device.tryRead(dev, secret, 64)).isEmpty();
         assertThat(domain.faults()).singleElement().satisfies(fault -> {
             assertThat(fault.iova()).isEqualTo(secret);
@@ -41,7 +42,7 @@ class IommuFaultTest {
         f.mapping.mapSgtable(dev, t, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
         SgEntry e = entries(t).get(0);
         byte[] before = f.memory.read(IommuFixture.BUFFERS_PHYS, 4096);
-        assertThat(device.tryWrite(dev, e.dmaAddress() + 4000, IommuFixture.pattern(200, 3))).isFalse();
+        assertThat(device.tryWrite(dev, e.dmaAddress() + 4000, SgLists.pattern(200, 3))).isFalse();
         assertThat(f.memory.read(IommuFixture.BUFFERS_PHYS, 4096)).isEqualTo(before);
         assertThat(domain.faults()).singleElement().satisfies(fault -> {
             assertThat(fault.iova()).isEqualTo(e.dmaAddress() + 4096);

@@ -1,8 +1,8 @@
 package dev.p2pdma.iommu;
 
-import static dev.p2pdma.iommu.IommuFixture.entries;
-import static dev.p2pdma.iommu.IommuFixture.seg;
-import static dev.p2pdma.iommu.IommuFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.dma.DeviceAccess;
@@ -10,6 +10,7 @@ import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -69,7 +70,7 @@ class IommuFlushModeTest {
         IommuDomain d = f.domain(IommuDomainFlushMode.LAZY);
         DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
         DeviceAccess device = DeviceAccess.of(f.memory);
-        byte[] data = IommuFixture.pattern(32, 4);
+        byte[] data = SgLists.pattern(32, 4);
         f.memory.write(IommuFixture.BUFFERS_PHYS, data, 0, data.length);
         long dma = mapUnmapOnePage(dev);
         assertThat(d.pageTable().isEmpty()).isTrue();

@@ -1,6 +1,6 @@
 package dev.p2pdma.iommu;
 
-import static dev.p2pdma.iommu.IommuFixture.entries;
+import static dev.p2pdma.testing.SgLists.entries;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.dma.DeviceAccess;
@@ -11,6 +11,7 @@ import dev.p2pdma.dma.DmaMapResult;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import dev.p2pdma.testing.XorShift64;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -29,16 +30,16 @@ class IommuMapPropertyTest {
     private static final int ROUNDS = 150;
 
     /** A random list whose entries are each at most {@code maxSeg} bytes (as the block layer guarantees). */
-    private static List<IommuFixture.Seg> randomList(IommuFixture f, XorShift64 rnd, int maxSeg) {
+    private static List<SgLists.Seg> randomList(IommuFixture f, XorShift64 rnd, int maxSeg) {
         int maxPages = Math.min(4, maxSeg / PageSize.PAGE_SIZE);
-        List<IommuFixture.Seg> segs = new ArrayList<>();
+        List<SgLists.Seg> segs = new ArrayList<>();
         int n = 1 + rnd.nextInt(24);
         int page = 1 + rnd.nextInt(8);
         int p2pPage = rnd.nextInt(64);
         for (int i = 0; i < n; i++) {
             if (rnd.nextInt(5) == 0) {
                 int pages = 1 + rnd.nextInt(Math.min(3, maxPages));
-                segs.add(IommuFixture.seg(f.p2pPage(p2pPage), 0, pages * PageSize.PAGE_SIZE));
+                segs.add(SgLists.seg(f.p2pPage(p2pPage), 0, pages * PageSize.PAGE_SIZE));
                 p2pPage += pages + rnd.nextInt(3);
                 continue;
             }
@@ -46,7 +47,7 @@ class IommuMapPropertyTest {
             int offset = rnd.nextInt(3) == 0 ? rnd.nextInt(PageSize.PAGE_SIZE) : 0;
             int maxLen = Math.min(maxSeg, pages * PageSize.PAGE_SIZE - offset);
             int length = rnd.nextInt(2) == 0 ? maxLen : 1 + rnd.nextInt(maxLen);
-            segs.add(IommuFixture.seg(f.ramPage(page), offset, length));
+            segs.add(SgLists.seg(f.ramPage(page), offset, length));
             page += pages + (rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(5));
         }
         return segs;
@@ -63,9 +64,9 @@ class IommuMapPropertyTest {
             long boundary = new long[] {0x3FFF, 0xFFFF, 0xFFFF_FFFFL}[rnd.nextInt(3)];
             DmaDevice dev = f.client(amd ? IommuFixture.OTHER_ROOT : IommuFixture.SWITCH_PEER, domain).maxSegmentBytes(maxSeg)
                     .segmentBoundaryMask(boundary).build();
-            List<IommuFixture.Seg> segs = randomList(f, rnd, maxSeg);
+            List<SgLists.Seg> segs = randomList(f, rnd, maxSeg);
             ByteArrayOutputStream cpu = new ByteArrayOutputStream();
-            for (IommuFixture.Seg s : segs) {
+            for (SgLists.Seg s : segs) {
                 byte[] b = new byte[s.length()];
                 for (int i = 0; i < b.length; i++) {
                     b[i] = (byte) rnd.next();
@@ -73,7 +74,7 @@ class IommuMapPropertyTest {
                 f.memory.write(s.page().physAddress() + s.offset(), b, 0, b.length);
                 cpu.writeBytes(b);
             }
-            SgTable t = IommuFixture.table(segs);
+            SgTable t = SgLists.table(segs);
             DmaMapResult r = f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
             assertThat(r.isOk()).as(at).isTrue();
             ByteArrayOutputStream seen = new ByteArrayOutputStream();

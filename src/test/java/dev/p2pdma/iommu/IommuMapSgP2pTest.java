@@ -1,8 +1,8 @@
 package dev.p2pdma.iommu;
 
-import static dev.p2pdma.iommu.IommuFixture.entries;
-import static dev.p2pdma.iommu.IommuFixture.seg;
-import static dev.p2pdma.iommu.IommuFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.dma.DeviceAccess;
@@ -15,6 +15,7 @@ import dev.p2pdma.dma.DmaOps;
 import dev.p2pdma.mm.Errno;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +42,7 @@ class IommuMapSgP2pTest {
         assertThat(d.pageTable().mappedBytes()).as("no IOVA for the bus segment").isEqualTo(2 * 4096);
         assertThat(Long.compareUnsigned(es.get(0).dmaAddress() - IommuFixture.BAR_BUS, IommuFixture.BAR_BYTES)).as("IOVAs avoid the bus window")
                 .isGreaterThanOrEqualTo(0);
-        byte[] cmb = IommuFixture.pattern(64, 2);
+        byte[] cmb = SgLists.pattern(64, 2);
         f.memory.write(IommuFixture.BAR_CPU + 4096 + 8, cmb, 0, 64);
         assertThat(DeviceAccess.of(f.memory).readSegment(dev, es.get(1))).isEqualTo(cmb);
         f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
@@ -72,7 +73,7 @@ class IommuMapSgP2pTest {
         assertThat(e.dmaLengthBytes()).isEqualTo(2 * 4096);
         assertThat(entries(t).get(1).isDmaBusAddress()).isFalse();
         assertThat(d.iovaToPhys(e.dmaAddress() + 4096)).hasValue(IommuFixture.BAR_CPU + 3 * 4096);
-        byte[] cmb = IommuFixture.pattern(4096, 5);
+        byte[] cmb = SgLists.pattern(4096, 5);
         f.memory.write(IommuFixture.BAR_CPU + 3 * 4096, cmb, 0, cmb.length);
         assertThat(DeviceAccess.of(f.memory).read(dev, e.dmaAddress() + 4096, 4096)).isEqualTo(cmb);
         f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);

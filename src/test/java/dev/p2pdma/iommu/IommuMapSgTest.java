@@ -1,8 +1,8 @@
 package dev.p2pdma.iommu;
 
-import static dev.p2pdma.iommu.IommuFixture.entries;
-import static dev.p2pdma.iommu.IommuFixture.seg;
-import static dev.p2pdma.iommu.IommuFixture.table;
+import static dev.p2pdma.testing.SgLists.entries;
+import static dev.p2pdma.testing.SgLists.seg;
+import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.dma.DmaAttrs;

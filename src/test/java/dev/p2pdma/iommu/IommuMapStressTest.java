@@ -9,6 +9,7 @@ import dev.p2pdma.dma.DmaMapResult;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SgLists;
 import dev.p2pdma.testing.XorShift64;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,11 +44,11 @@ class IommuMapStressTest {
                 int base = id * 1024;
                 while (System.nanoTime() < deadline && problems.isEmpty()) {
                     int n = 1 + rnd.nextInt(32);
-                    List<IommuFixture.Seg> segs = new ArrayList<>();
+                    List<SgLists.Seg> segs = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
-                        segs.add(IommuFixture.seg(f.ramPage(base + rnd.nextInt(1000)), 0, PageSize.PAGE_SIZE));
+                        segs.add(SgLists.seg(f.ramPage(base + rnd.nextInt(1000)), 0, PageSize.PAGE_SIZE));
                     }
-                    SgTable table = IommuFixture.table(segs);
+                    SgTable table = SgLists.table(segs);
                     DmaMapResult r = f.mapping.mapSgtable(dev, table, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
                     if (!r.isOk()) {
                         problems.add("seed " + seed + " thread " + id + ": map failed " + r);
