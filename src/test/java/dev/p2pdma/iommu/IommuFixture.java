@@ -1,7 +1,5 @@
 package dev.p2pdma.iommu;
 
-import static dev.p2pdma.testing.Topo.noAcs;
-
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaMapping;
 import dev.p2pdma.dma.DmaMasks;
@@ -9,16 +7,13 @@ import dev.p2pdma.dma.DmaWarnings;
 import dev.p2pdma.dma.P2pMapTypes;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.Page;
-import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.p2pdma.KernelLog;
 import dev.p2pdma.p2pdma.MapTypeCache;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.pci.PortType;
-import dev.p2pdma.testing.Topo;
-import java.util.List;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,22 +26,22 @@ import java.util.concurrent.atomic.AtomicLong;
 final class IommuFixture {
 
     /** CPU physical address of the provider's BAR. */
-    static final long BAR_CPU = 0x2_0000_0000L;
+    static final long BAR_CPU = SwitchMachine.BAR_CPU;
     /** Its PCI bus address. */
-    static final long BAR_BUS = 0x1_0000_0000L;
+    static final long BAR_BUS = SwitchMachine.BAR_BUS;
     /** BAR size. */
-    static final long BAR_BYTES = 16L << 20;
-    /** RAM size. */
-    static final long RAM_BYTES = 512L << 20;
+    static final long BAR_BYTES = SwitchMachine.BAR_BYTES;
     /** Where test buffers start. */
-    static final long BUFFERS_PHYS = 64L << 20;
+    static final long BUFFERS_PHYS = SwitchMachine.BUFFERS_PHYS;
     /** The provider. */
-    static final PciAddress PROVIDER = PciAddress.parse("0000:03:00.0");
+    static final PciAddress PROVIDER = SwitchMachine.PROVIDER;
     /** The client behind the same switch. */
-    static final PciAddress SWITCH_PEER = PciAddress.parse("0000:04:00.0");
+    static final PciAddress SWITCH_PEER = SwitchMachine.SWITCH_PEER;
     /** The client behind another root port. */
-    static final PciAddress OTHER_ROOT = PciAddress.parse("0000:06:00.0");
+    static final PciAddress OTHER_ROOT = SwitchMachine.OTHER_ROOT;
 
+    /** The shared test machine. */
+    final SwitchMachine machine;
     /** The PCI tree. */
     final PciTopology topology;
     /** The address space. */
@@ -63,19 +58,9 @@ final class IommuFixture {
     final DevicePageMap pgmap;
 
     IommuFixture(boolean amd) {
-        Topo t = amd ? Topo.amdZen() : Topo.intel();
-        topology = t.hostBridgeDevice("0000:00:00.0", 0x8086, Topo.Q35_HOST)
-                .rootPort("0000:00:04.0", 1, noAcs())
-                .bridge("0000:01:00.0", PortType.UPSTREAM_PORT, 2, noAcs(), "0000:00:04.0")
-                .bridge("0000:02:00.0", PortType.DOWNSTREAM_PORT, 3, noAcs(), "0000:01:00.0")
-                .bridge("0000:02:01.0", PortType.DOWNSTREAM_PORT, 4, noAcs(), "0000:01:00.0")
-                .endpoint("0000:03:00.0", "0000:02:00.0", noAcs(), true)
-                .endpoint("0000:04:00.0", "0000:02:01.0", noAcs())
-                .rootPort("0000:00:05.0", 6, noAcs())
-                .endpoint("0000:06:00.0", "0000:00:05.0", noAcs())
-                .build();
-        memory = PhysicalMemory.of(List.of(new PhysicalMemory.Region("RAM", PhysicalMemory.Kind.RAM, 0, RAM_BYTES, 0),
-                new PhysicalMemory.Region("0000:03:00.0 BAR2", PhysicalMemory.Kind.MMIO, BAR_CPU, BAR_BYTES, BAR_BUS)));
+        machine = SwitchMachine.of(amd);
+        topology = machine.topology();
+        memory = machine.memory();
         mapping = DmaMapping.create(memory, P2pMapTypes.of(topology, new MapTypeCache(P2pDmaDecision.of(topology)), log), warnings);
         pgmap = new DevicePageMap(1, DevicePageMap.Type.PCI_P2PDMA, PROVIDER, 2, BAR_CPU, BAR_BYTES, BAR_BUS - BAR_CPU);
         if (memory.memMap().memremap(pgmap).isPresent()) {
@@ -105,16 +90,16 @@ final class IommuFixture {
 
     /** The RAM page at {@code phys}. */
     Page ram(long phys) {
-        return memory.memMap().pageOrThrow(PageSize.pfn(phys));
+        return machine.ram(phys);
     }
 
     /** The i-th RAM test page. */
     Page ramPage(int i) {
-        return ram(BUFFERS_PHYS + (long) i * PageSize.PAGE_SIZE);
+        return machine.ramPage(i);
     }
 
     /** The i-th page of the BAR. */
     Page p2pPage(int i) {
-        return memory.memMap().pageOrThrow(PageSize.pfn(BAR_CPU) + i);
+        return machine.p2pPage(i);
     }
 }
