@@ -1,5 +1,6 @@
 package dev.p2pdma.conformance;
 
+import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.pci.io.SysfsImporter;
@@ -43,6 +44,39 @@ record ConformanceCase(String name, Path dir, JsonNode expected) {
         }
         if (out.isEmpty()) {
             throw new IllegalStateException("no conformance cases under " + root.toAbsolutePath());
+        }
+        return out;
+    }
+
+    /** Every case, by directory name. */
+    static Map<String, ConformanceCase> byName() throws IOException {
+        Map<String, ConformanceCase> out = new TreeMap<>();
+        for (ConformanceCase c : all()) {
+            out.put(c.name(), c);
+        }
+        return out;
+    }
+
+    /**
+     * A {@code <base>-acsredir_*} case and its base case.
+     *
+     * @param base     the case booted without the parameter
+     * @param variant  the case booted with it
+     * @param pciParam the variant's {@code pci=} value (without {@code pci=})
+     */
+    record AcsRedirPair(ConformanceCase base, ConformanceCase variant, String pciParam) {
+    }
+
+    /** Every acsredir variant that has its base case, with the {@code pci=} value it was booted with. */
+    static List<AcsRedirPair> acsRedirPairs() throws IOException {
+        Map<String, ConformanceCase> byName = byName();
+        List<AcsRedirPair> out = new ArrayList<>();
+        for (ConformanceCase variant : byName.values()) {
+            int cut = variant.name().indexOf("-acsredir_");
+            ConformanceCase base = cut < 0 ? null : byName.get(variant.name().substring(0, cut));
+            if (base != null) {
+                out.add(new AcsRedirPair(base, variant, KernelCommandLine.parse(variant.cmdline()).values("pci").get(0)));
+            }
         }
         return out;
     }

@@ -4,12 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.iommu.IommuGroups;
 import dev.p2pdma.p2pdma.UnknownAcsPolicy;
-import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.sim.LoadedMachine;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -68,18 +66,11 @@ class IommuGroupsConformanceTest {
 
     @TestFactory
     List<DynamicTest> acsredirVariantsFollowFromTheirBaseCaptureBootedWithTheParameter_spec11_3() throws Exception {
-        Map<String, ConformanceCase> byName = new HashMap<>();
-        for (ConformanceCase c : ConformanceCase.all()) {
-            byName.put(c.name(), c);
-        }
         List<DynamicTest> tests = new ArrayList<>();
-        for (ConformanceCase variant : byName.values()) {
-            int cut = variant.name().indexOf("-acsredir_");
-            if (cut < 0 || !byName.containsKey(variant.name().substring(0, cut))) {
-                continue;
-            }
-            ConformanceCase base = byName.get(variant.name().substring(0, cut));
-            String param = "pci=" + KernelCommandLine.parse(variant.cmdline()).values("pci").get(0);
+        for (ConformanceCase.AcsRedirPair pair : ConformanceCase.acsRedirPairs()) {
+            ConformanceCase base = pair.base();
+            ConformanceCase variant = pair.variant();
+            String param = "pci=" + pair.pciParam();
             tests.add(DynamicTest.dynamicTest(base.name() + " + " + param + " == " + variant.name(), () -> {
                 LoadedMachine m = LoadedMachine.load(LoadedMachine.SourceKind.SYSFS, base.capture(), List.of(param), Optional.empty(),
                         UnknownAcsPolicy.NO_REDIRECT);
@@ -97,10 +88,7 @@ class IommuGroupsConformanceTest {
 
     @TestFactory
     List<DynamicTest> anIommuOffCaptureBootedWithIntelIommuOnGivesTheIommuOnCasesGroups_spec11_3() throws Exception {
-        Map<String, ConformanceCase> byName = new HashMap<>();
-        for (ConformanceCase c : ConformanceCase.all()) {
-            byName.put(c.name(), c);
-        }
+        Map<String, ConformanceCase> byName = ConformanceCase.byName();
         List<DynamicTest> tests = new ArrayList<>();
         for (ConformanceCase off : byName.values()) {
             ConformanceCase on = byName.get(off.name().replace("-iommu_off-", "-iommu_on-"));

@@ -11,10 +11,8 @@ import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -106,18 +104,11 @@ class KernelConformanceTest {
      */
     @TestFactory
     List<DynamicTest> kernelParamWhatIfReproducesTheCaseBootedWithThatParameter() throws Exception {
-        Map<String, ConformanceCase> byName = new HashMap<>();
-        for (ConformanceCase c : ConformanceCase.all()) {
-            byName.put(c.name(), c);
-        }
         List<DynamicTest> tests = new ArrayList<>();
-        for (ConformanceCase variant : byName.values()) {
-            int cut = variant.name().indexOf("-acsredir_");
-            if (cut < 0 || !byName.containsKey(variant.name().substring(0, cut))) {
-                continue;
-            }
-            ConformanceCase base = byName.get(variant.name().substring(0, cut));
-            String param = KernelCommandLine.parse(variant.cmdline()).values("pci").get(0);
+        for (ConformanceCase.AcsRedirPair pair : ConformanceCase.acsRedirPairs()) {
+            ConformanceCase base = pair.base();
+            ConformanceCase variant = pair.variant();
+            String param = pair.pciParam();
             tests.add(DynamicTest.dynamicTest(base.name() + " + pci=" + param + " == " + variant.name(), () -> {
                 AcsBootSetup.Result r = whatIf(base.topology(), "pci=" + param);
                 assertSameCalc(variant.name(), P2pDmaDecision.of(r.topology()), variant.calc());
