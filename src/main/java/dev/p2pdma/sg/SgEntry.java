@@ -67,11 +67,6 @@ public final class SgEntry {
         return chunk.nextOf(slot);
     }
 
-    /** Models __sg_chain(): this entry becomes a link to {@code next} (no page, offset and length 0, END cleared). */
-    void becomeLinkTo(SgChunk next) {
-        chunk.becomeLinkTo(slot, next);
-    }
-
     /** Models sg_set_page(): keeps the CHAIN and END bits and drops the RFC P2PDMA bit; {@code length} is unsigned. */
     public void setPage(Page page, int length, int offset) {
         chunk.setPage(slot, page, length, offset);
