@@ -2,6 +2,7 @@ package dev.p2pdma.cli;
 
 import dev.p2pdma.pci.TopologyException;
 import dev.p2pdma.pci.io.ImportException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -24,6 +25,18 @@ public final class Main implements Runnable {
     /** Exit status for an internal error. */
     static final int EXIT_INTERNAL = 1;
 
+    /** Standard output as bytes, for documents that are not text ({@code capture -o -}). */
+    private final OutputStream stdoutBytes;
+
+    private Main(OutputStream stdoutBytes) {
+        this.stdoutBytes = stdoutBytes;
+    }
+
+    /** Standard output as bytes; text goes through the command line's writer instead. */
+    OutputStream stdoutBytes() {
+        return stdoutBytes;
+    }
+
     @Override
     public void run() {
         new CommandLine(this).usage(System.out);
@@ -36,7 +49,12 @@ public final class Main implements Runnable {
 
     /** Runs the command line with the given streams and returns the exit status (for tests). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        return run(args, out, err, System.out);
+    }
+
+    /** As {@link #run(String[], PrintWriter, PrintWriter)}, with {@code stdoutBytes} for binary documents on standard output. */
+    static int run(String[] args, PrintWriter out, PrintWriter err, OutputStream stdoutBytes) {
+        CommandLine cl = new CommandLine(new Main(stdoutBytes));
         cl.setOut(out);
         cl.setErr(err);
         cl.setParameterExceptionHandler((ex, a) -> {

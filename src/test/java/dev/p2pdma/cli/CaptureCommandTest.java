@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CaptureCommandTest {
 
     /** Extracts a conformance capture into {@code dir}, links included. */
-    private static void extract(Path tarGz, Path dir) throws Exception {
+    static void extract(Path tarGz, Path dir) throws Exception {
         try (InputStream in = Files.newInputStream(tarGz); TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(in))) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {

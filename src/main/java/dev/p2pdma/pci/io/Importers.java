@@ -1,6 +1,8 @@
 package dev.p2pdma.pci.io;
 
 import dev.p2pdma.pci.PciTopology;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,11 +46,33 @@ public final class Importers {
         out.print(TopologyFileWriter.render(t, f));
     }
 
-    /** Captures a machine root into a tarball; returns a one-line summary. */
-    public static String capture(Path root, Path out) throws ImportException {
+    /**
+     * Captures a machine root into the tarball file {@code out} (a new name or a regular file,
+     * checked before the machine is read); returns a one-line summary.
+     *
+     * @throws ImportException for a bad root or an unusable output path
+     * @throws IOException     one line naming {@code out} and the reason, when writing it failed
+     */
+    public static String capture(Path root, Path out) throws ImportException, IOException {
+        CaptureOutputFile.check(out);
         requireExists(root, "--root");
-        SysfsCaptureWriter.Summary s = SysfsCaptureWriter.write(root, out);
-        return "wrote " + out + ": " + s.functions() + " PCI functions, " + s.members() + " members"
+        return summary(out.toString(), SysfsCaptureWriter.write(root, out));
+    }
+
+    /**
+     * Captures a machine root as tarball bytes to {@code out} (standard output), left open;
+     * returns a one-line summary.
+     *
+     * @throws ImportException for a bad root
+     * @throws IOException     when writing to {@code out} failed
+     */
+    public static String capture(Path root, OutputStream out) throws ImportException, IOException {
+        requireExists(root, "--root");
+        return summary("standard output", SysfsCaptureWriter.write(root, out));
+    }
+
+    private static String summary(String where, SysfsCaptureWriter.Summary s) {
+        return "wrote " + Texts.path(where) + ": " + s.functions() + " PCI functions, " + s.members() + " members"
                 + (s.skipped() > 0 ? ", " + s.skipped() + " unreadable files skipped" : "");
     }
 

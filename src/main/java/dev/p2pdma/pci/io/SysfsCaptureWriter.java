@@ -1,11 +1,10 @@
 package dev.p2pdma.pci.io;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -28,9 +27,9 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  *
  * <p>{@code config} is read as the caller can: root gets the whole 4096 bytes, others what the
  * kernel allows (64 bytes), and the importer then reports ACS as unknown. On the live machine a
- * listed file the kernel refuses to read is left out; in a captured directory it is an error. The
- * output is written to a temporary file next to {@code out} and moved into place. Stateless; safe
- * to call from several threads for different outputs.
+ * listed file the kernel refuses to read is left out; in a captured directory it is an error. A
+ * file output is written through {@link CaptureOutputFile}; a stream output (standard output) is
+ * written directly. Stateless; safe to call from several threads for different outputs.
  */
 public final class SysfsCaptureWriter {
 
@@ -57,59 +56,71 @@ public final class SysfsCaptureWriter {
     /**
      * Captures the machine's {@code /sys} and {@code /proc} into {@code out}.
      *
-     * @throws ImportException naming the file that could not be read or written
+     * @throws ImportException naming the file that could not be read, or an unusable output path
+     * @throws IOException     one line naming {@code out} and the reason, when writing it failed
      */
-    public static Summary writeLive(Path out) throws ImportException {
+    public static Summary writeLive(Path out) throws ImportException, IOException {
         return write(Path.of("/"), out);
     }
 
     /**
      * Captures the tree under {@code root} (the file-system root, a captured directory or its
-     * {@code sys} directory, as {@link SysfsImporter#read(Path)} accepts) into {@code out}.
+     * {@code sys} directory, as {@link SysfsImporter#read(Path)} accepts) into the file {@code out},
+     * as {@link CaptureOutputFile} writes it: {@code out} must be a new name or a regular file, and
+     * is replaced in one step only when the whole capture was written.
      *
-     * @throws ImportException naming the file that could not be read or written, or a link that
-     *                         leaves a captured directory
+     * @throws ImportException naming the file that could not be read, a link that leaves a
+     *                         captured directory, or an output path that is not usable
+     * @throws IOException     one line naming {@code out} and the reason, when writing it failed
      */
-    public static Summary write(Path root, Path out) throws ImportException {
-        if (Files.isRegularFile(root)) {
-            throw new ImportException(Texts.path(root.toString()) + ": is a file; a capture is written from a directory such as /");
-        }
+    public static Summary write(Path root, Path out) throws ImportException, IOException {
+        CaptureOutputFile.check(out);
+        requireDirectory(root);
+        return CaptureOutputFile.write(out, os -> write(root, os));
+    }
+
+    /**
+     * Captures the tree under {@code root} as {@link #write(Path, Path)} does, as gzip'd tar bytes
+     * to {@code out}, which is flushed and left open.
+     *
+     * @throws ImportException naming the file that could not be read or a link that leaves a
+     *                         captured directory
+     * @throws IOException     when writing to {@code out} failed
+     */
+    public static Summary write(Path root, OutputStream out) throws ImportException, IOException {
+        requireDirectory(root);
         CaptureTree tree = CaptureTrees.open(root, name -> true, TarCaptureTree.DEFAULT_MAX_BYTES);
-        Path dir = out.toAbsolutePath().getParent();
-        Path tmp;
-        try {
-            tmp = Files.createTempFile(dir, "." + out.getFileName(), ".tmp");
-        } catch (IOException e) {
-            throw new ImportException(Texts.path(out.toString()) + ": cannot write: " + Texts.path(String.valueOf(e.getMessage())), e);
-        }
-        try {
-            Summary s;
-            try (OutputStream os = Files.newOutputStream(tmp);
-                 GzipCompressorOutputStream gz = new GzipCompressorOutputStream(os);
-                 TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
-                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-                s = new Capture(tree, tar).run();
-                tar.finish();
-            }
-            move(tmp, out);
+        GzipCompressorOutputStream gz = new GzipCompressorOutputStream(new KeepOpen(out));
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(gz)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            Summary s = new Capture(tree, tar).run();
+            tar.finish();
             return s;
-        } catch (IOException e) {
-            throw new ImportException(Texts.path(out.toString()) + ": cannot write: " + Texts.path(String.valueOf(e.getMessage())), e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // the temporary file is only left behind when the directory vanished
-            }
         }
     }
 
-    private static void move(Path tmp, Path out) throws IOException {
-        try {
-            Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+    private static void requireDirectory(Path root) throws ImportException {
+        if (Files.isRegularFile(root)) {
+            throw new ImportException(Texts.path(root.toString()) + ": is a file; a capture is written from a directory such as /");
+        }
+    }
+
+    /** Passes bytes through to a stream that closing only flushes (standard output stays open). Not thread-safe. */
+    private static final class KeepOpen extends FilterOutputStream {
+
+        KeepOpen(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
         }
     }
 
