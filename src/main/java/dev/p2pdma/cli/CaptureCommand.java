@@ -77,7 +77,7 @@ final class CaptureCommand implements Callable<Integer> {
             summary = Importers.capture(root, stdout);
             stdout.flush();
             if (stdout instanceof PrintStream ps && ps.checkError()) {
-                throw new IOException("the stream reported an error");
+                throw new IOException("a write failed (output full or closed)");
             }
         } catch (IOException e) {
             err.println("p2pdma: -o -: cannot write to standard output: " + e.getMessage());
