@@ -4,6 +4,7 @@ import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.report.PciIds;
 import dev.p2pdma.sim.LoadedMachine;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -59,12 +60,12 @@ final class MatrixCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         if (format.equals("json")) {
             if (!selection.force && m.pairCount() > SelectionOptions.MAX_PAIRS) {
-                selection.checkSize("the matrix JSON", m.pairCount(), " (" + m.rows() + " providers x " + m.columns() + " clients, about "
-                        + VerdictJson.humanBytes(VerdictJson.estimateMatrixBytes(m)) + ")");
+                selection.checkSize("the matrix JSON", m.pairCount(), String.format(Locale.ROOT, " (%,d providers x %,d clients, about %s)",
+                        m.rows(), m.columns(), VerdictJson.humanBytes(VerdictJson.estimateMatrixBytes(m))));
             }
             VerdictJson.writeMatrix(a, m, s, out);
         } else {
-            selection.checkSize("the text matrix", m.pairCount(), " (" + m.rows() + " providers x " + m.columns() + " clients)");
+            selection.checkSize("the text matrix", m.pairCount(), String.format(Locale.ROOT, " (%,d providers x %,d clients)", m.rows(), m.columns()));
             PciIds ids = ReportCommand.names(pciIds);
             boolean grid = selection.force || m.columns() <= MatrixText.MAX_GRID_COLUMNS;
             MatrixText.write(a, m, f -> ids.nameOf(a.topology().function(f)), width, grid, out);

@@ -50,7 +50,7 @@ final class ReportCommand implements Callable<Integer> {
         PciIds ids = names(pciIds);
         var machine = input.load();
         int[] endpoints = selection.resolve(machine.topology()).union();
-        selection.checkSize("the report's matrix", (long) endpoints.length * endpoints.length, " (" + endpoints.length + " functions)");
+        selection.checkSize("the report's matrix", (long) endpoints.length * endpoints.length, String.format(java.util.Locale.ROOT, " (%,d functions)", endpoints.length));
         String html = HtmlReport.render(ReportModel.of(machine, ids), endpoints);
         target.write(html, spec.commandLine().getOut());
         return 0;

@@ -2,6 +2,8 @@ package dev.p2pdma.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.pci.io.TopologyFileWriter;
+import dev.p2pdma.testing.WideHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -63,6 +65,21 @@ class MatrixOutputTest {
         Cli r = Cli.run("matrix", "--sysfs", Cli.conformance(CASE), "--pci-ids", testIds(tmp).toString(), "--width", "80");
         assertThat(r.status()).as(r.err()).isZero();
         assertThat(r.out()).doesNotContain("Red Hat").contains("\n03:00.0  ");
+    }
+
+    @Test
+    void aGridWiderThanTwoHundredClientsIsNotDrawnButSummarisedUnlessForced(@TempDir Path tmp) throws Exception {
+        Path wide = tmp.resolve("wide.json");
+        TopologyFileWriter.write(WideHost.build(300), wide);
+        Cli r = Cli.run("matrix", "--topology", wide.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).doesNotContain("provider\\client").contains("grid not drawn: 300 clients are more than 200 columns",
+                "\npairs: 90,000 (BUS 300, HB 0, NO 89,700)\n", "Why not:");
+        Cli narrow = Cli.run("matrix", "--topology", wide.toString(), "--client", "00:00.0,00:00.1");
+        assertThat(narrow.out()).contains("provider\\client", "\npairs: 600 (BUS 2, HB 0, NO 598)\n");
+        Cli forced = Cli.run("matrix", "--topology", wide.toString(), "--force");
+        assertThat(forced.out()).contains("provider\\client").doesNotContain("grid not drawn");
+        assertThat(forced.out().lines().filter(l -> l.startsWith("00:") || l.startsWith("01:")).count()).isEqualTo(300);
     }
 
     @Test
