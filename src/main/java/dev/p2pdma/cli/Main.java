@@ -78,7 +78,14 @@ public final class Main implements Runnable {
             }
             return EXIT_INTERNAL;
         });
-        int rc = cl.execute(args);
+        int rc;
+        try {
+            rc = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            err.println("p2pdma: out of memory: the machine or the output is too large for the Java heap; try a selection "
+                    + "(--provider/--client/--class) or a larger heap (JAVA_TOOL_OPTIONS=-Xmx8g)");
+            rc = EXIT_BAD_INPUT;
+        }
         out.flush();
         err.flush();
         return rc;

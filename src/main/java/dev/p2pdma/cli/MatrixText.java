@@ -1,66 +1,138 @@
 package dev.p2pdma.cli;
 
-import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.p2pdma.MapType;
+import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.sim.LoadedMachine;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The text matrix: a grid in the spirit of {@code nvidia-smi topo -m} with kernel map types, a
- * legend, and the reasons for every "no" grouped by cause.
+ * summary line counting each map type, a legend, and the reasons for every "no" grouped by cause.
+ *
+ * <p>Rows are computed one at a time and "no" pairs are kept per cause as a count and the first
+ * few pairs, so memory is linear in the number of columns whatever the number of pairs. Row
+ * labels carry device names when the whole grid with them fits the given width. Stateless.
  */
 final class MatrixText {
 
     /** Pairs listed per cause before "and N more". */
     private static final int PAIRS_SHOWN = 6;
+    /** Widest grid drawn without --force, in client columns. */
+    static final int MAX_GRID_COLUMNS = 200;
+    /** Device names longer than this are cut (with "...") in row labels. */
+    static final int MAX_NAME_CHARS = 48;
+    /** Narrowest cell. */
+    private static final int CELL_CHARS = 7;
+
+    /**
+     * The NOT_SUPPORTED pairs of one cause: how many, and the first few. Not thread-safe.
+     */
+    private static final class Cause {
+        /** Pairs with this cause. */
+        private long count;
+        /** The first {@link #PAIRS_SHOWN} of them, "provider->client". */
+        private final List<String> first = new ArrayList<>(PAIRS_SHOWN);
+    }
 
     private MatrixText() {
     }
 
-    static void write(LoadedMachine a, P2pMatrix m, PrintWriter out) {
+    /**
+     * Writes the matrix.
+     *
+     * @param names    the device name of a topology index, when known
+     * @param width    the terminal width in characters: names are shown only when the grid with them fits
+     * @param drawGrid whether to draw the grid (false: summary and reasons only, with a line saying why)
+     */
+    static void write(LoadedMachine a, P2pMatrix m, Function<Integer, Optional<String>> names, int width, boolean drawGrid, PrintWriter out) {
         Header.write(a, out);
         out.println();
-        int n = m.size();
-        if (n == 0) {
+        if (m.rows() == 0 || m.columns() == 0) {
             out.println("no non-bridge PCI functions");
             return;
         }
         boolean allDomainZero = true;
-        for (int k = 0; k < n; k++) {
-            allDomainZero &= m.topology().function(m.endpoint(k)).address().domain() == 0;
+        for (int k = 0; k < m.rows(); k++) {
+            allDomainZero &= m.topology().function(m.provider(k)).address().domain() == 0;
         }
-        String[] names = new String[n];
-        int width = 0;
-        for (int k = 0; k < n; k++) {
-            PciAddress ad = m.topology().function(m.endpoint(k)).address();
-            names[k] = allDomainZero ? ad.toString().substring(5) : ad.toString();
-            width = Math.max(width, names[k].length());
+        for (int k = 0; k < m.columns(); k++) {
+            allDomainZero &= m.topology().function(m.client(k)).address().domain() == 0;
         }
-        int cell = 7;
-        StringBuilder head = new StringBuilder(pad("provider\\client", width + 2));
-        for (int k = 0; k < n; k++) {
-            head.append(pad(names[k], Math.max(cell, names[k].length() + 1)));
+        int[] columnWidths = new int[m.columns()];
+        String[] columnNames = new String[m.columns()];
+        long gridChars = 0;
+        for (int k = 0; k < m.columns(); k++) {
+            columnNames[k] = shortName(m.topology().function(m.client(k)).address(), allDomainZero);
+            columnWidths[k] = Math.max(CELL_CHARS, columnNames[k].length() + 1);
+            gridChars += columnWidths[k];
         }
-        out.println(head.toString().stripTrailing());
-        for (int i = 0; i < n; i++) {
-            StringBuilder row = new StringBuilder(pad(names[i], width + 2));
-            for (int j = 0; j < n; j++) {
-                row.append(pad(code(m.mapType(i, j)) + m.distance(i, j), Math.max(cell, names[j].length() + 1)));
+        String[] rowNames = new String[m.rows()];
+        int labelChars = 0;
+        int labelWithNamesChars = 0;
+        for (int k = 0; k < m.rows(); k++) {
+            rowNames[k] = shortName(m.topology().function(m.provider(k)).address(), allDomainZero);
+            labelChars = Math.max(labelChars, rowNames[k].length());
+            labelWithNamesChars = Math.max(labelWithNamesChars, rowNames[k].length() + names.apply(m.provider(k)).map(n -> 2 + cut(n).length()).orElse(0));
+        }
+        boolean withNames = labelWithNamesChars > labelChars && labelWithNamesChars + 2 + gridChars <= width;
+        if (withNames) {
+            labelChars = labelWithNamesChars;
+            for (int k = 0; k < m.rows(); k++) {
+                String addr = rowNames[k];
+                rowNames[k] = names.apply(m.provider(k)).map(n -> addr + "  " + cut(n)).orElse(addr);
             }
-            out.println(row.toString().stripTrailing());
         }
+        if (drawGrid) {
+            StringBuilder head = new StringBuilder(pad("provider\\client", labelChars + 2));
+            for (int k = 0; k < m.columns(); k++) {
+                head.append(pad(columnNames[k], columnWidths[k]));
+            }
+            out.println(head.toString().stripTrailing());
+        }
+        long[] counts = new long[MapType.values().length];
+        Map<String, Cause> byCause = new LinkedHashMap<>();
+        long[] row = new long[m.columns()];
+        StringBuilder line = new StringBuilder();
+        for (int i = 0; i < m.rows(); i++) {
+            m.row(i, row);
+            line.setLength(0);
+            line.append(pad(rowNames[i], labelChars + 2));
+            for (int j = 0; j < m.columns(); j++) {
+                MapType t = P2pDmaDecision.mapTypeOf(row[j]);
+                counts[t.ordinal()]++;
+                if (drawGrid) {
+                    line.append(pad(code(t) + P2pDmaDecision.distanceOf(row[j]), columnWidths[j]));
+                }
+                if (t == MapType.NOT_SUPPORTED) {
+                    addCause(m.verdict(i, j), byCause);
+                }
+            }
+            if (drawGrid) {
+                out.println(line.toString().stripTrailing());
+            }
+        }
+        if (!drawGrid) {
+            out.println(String.format(java.util.Locale.ROOT, "grid not drawn: %,d clients are more than %d columns "
+                    + "(select with --client BDF or --class nvme|gpu|nic|..., or add --force)", m.columns(), MAX_GRID_COLUMNS));
+        }
+        out.println();
+        out.println(String.format(java.util.Locale.ROOT, "pairs: %,d (BUS %,d, HB %,d, NO %,d)", m.pairCount(), counts[MapType.BUS_ADDR.ordinal()],
+                counts[MapType.THRU_HOST_BRIDGE.ordinal()], counts[MapType.NOT_SUPPORTED.ordinal()]));
         out.println();
         out.println("Legend (Linux pci_p2pdma_map_type; the number is the kernel's distance):");
         out.println("  BUS = BUS_ADDR          through PCIe switches only: the client is given PCI bus addresses");
         out.println("  HB  = THRU_HOST_BRIDGE  through the host bridge, allowed: mapped like RAM (CPU address or IOVA)");
         out.println("  NO  = NOT_SUPPORTED     through a host bridge the kernel does not allow: dma_map_sg fails with -EREMOTEIO");
-        writeReasons(m, out);
+        writeReasons(byCause, out);
     }
 
     static String code(MapType t) {
@@ -72,29 +144,33 @@ final class MatrixText {
         };
     }
 
-    /** Groups the NOT_SUPPORTED pairs by their explanation and prints each cause once. */
-    private static void writeReasons(P2pMatrix m, PrintWriter out) {
-        Map<String, List<String>> byCause = new LinkedHashMap<>();
-        int n = m.size();
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                if (m.mapType(i, j) != MapType.NOT_SUPPORTED) {
-                    continue;
-                }
-                P2pVerdict v = m.verdict(i, j);
-                String cause = String.join("\n    ", causeLines(v));
-                byCause.computeIfAbsent(cause, k -> new ArrayList<>()).add(v.provider() + "->" + v.client());
-            }
+    private static String shortName(PciAddress a, boolean allDomainZero) {
+        return allDomainZero ? a.toString().substring(5) : a.toString();
+    }
+
+    private static String cut(String name) {
+        return name.length() <= MAX_NAME_CHARS ? name : name.substring(0, MAX_NAME_CHARS - 3) + "...";
+    }
+
+    /** Counts a NOT_SUPPORTED pair under its cause, keeping only the first few pairs. */
+    private static void addCause(P2pVerdict v, Map<String, Cause> byCause) {
+        Cause c = byCause.computeIfAbsent(String.join("\n    ", causeLines(v)), k -> new Cause());
+        c.count++;
+        if (c.first.size() < PAIRS_SHOWN) {
+            c.first.add(v.provider() + "->" + v.client());
         }
+    }
+
+    /** Prints each cause of the NOT_SUPPORTED pairs once. */
+    private static void writeReasons(Map<String, Cause> byCause, PrintWriter out) {
         if (byCause.isEmpty()) {
             return;
         }
         out.println();
         out.println("Why not:");
-        for (Map.Entry<String, List<String>> e : byCause.entrySet()) {
-            List<String> pairs = e.getValue();
-            out.println("  " + pairs.size() + " pair(s): " + String.join(", ", pairs.subList(0, Math.min(PAIRS_SHOWN, pairs.size())))
-                    + (pairs.size() > PAIRS_SHOWN ? ", and " + (pairs.size() - PAIRS_SHOWN) + " more" : ""));
+        for (Map.Entry<String, Cause> e : byCause.entrySet()) {
+            Cause c = e.getValue();
+            out.println("  " + c.count + " pair(s): " + String.join(", ", c.first) + (c.count > c.first.size() ? ", and " + (c.count - c.first.size()) + " more" : ""));
             out.println("    " + e.getKey());
         }
         out.println("  (p2pdma explain PROVIDER CLIENT shows the walk and the kernel's own log lines for one pair)");

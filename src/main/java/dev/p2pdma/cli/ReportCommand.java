@@ -13,14 +13,20 @@ import picocli.CommandLine.Spec;
 
 /** {@code p2pdma report}: one self-contained HTML page with the tree, the matrix and the assumptions. Not thread-safe (picocli fills it). */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = "Write one self-contained HTML page (no network): the PCI tree as SVG with vendor and device names, "
+        description = {"Write one self-contained HTML page (no network): the PCI tree as SVG with vendor and device names, "
                 + "a provider chooser that colours every function by its map type and draws paths, the matrix with each cell's "
-                + "reasons, IOMMU groups outlined, and the assumptions in a header.")
+                + "reasons, IOMMU groups outlined, and the assumptions in a header.",
+                "The matrix covers every pair of the selected functions (--provider, --client and --class together; all "
+                + "non-bridge functions by default); more than 1,000,000 pairs are refused before anything is written unless --force."})
 final class ReportCommand implements Callable<Integer> {
 
     /** Input and what-if options. */
     @Mixin
     InputOptions input;
+
+    /** Which functions the matrix covers, and --force. */
+    @Mixin
+    SelectionOptions selection;
 
     /** Where the page goes. */
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "The HTML file to write; - for standard output.")
@@ -42,7 +48,10 @@ final class ReportCommand implements Callable<Integer> {
             target.checkedPath();
         }
         PciIds ids = names(pciIds);
-        String html = HtmlReport.render(ReportModel.of(input.load(), ids));
+        var machine = input.load();
+        int[] endpoints = selection.resolve(machine.topology()).union();
+        selection.checkSize("the report's matrix", (long) endpoints.length * endpoints.length, String.format(java.util.Locale.ROOT, " (%,d functions)", endpoints.length));
+        String html = HtmlReport.render(ReportModel.of(machine, ids), endpoints);
         target.write(html, spec.commandLine().getOut());
         return 0;
     }

@@ -10,8 +10,10 @@ import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * JSON output of verdicts, streamed: {@code {"pairs": [{"provider", "client", "map_type",
- * "distance", "path", "reasons", ...}]}} plus the machine facts and assumptions.
+ * JSON output of verdicts, streamed: {@code {"format", ..., "pairs": [{"provider", "client",
+ * "map_type", "distance", "path", "reasons", ...}]}} plus the machine facts and assumptions (and,
+ * for the matrix, the selection). Verdicts are built one at a time as they are written, so a
+ * matrix of any size is written in memory linear in its endpoints. Stateless and thread-safe.
  */
 final class VerdictJson {
 
@@ -21,14 +23,31 @@ final class VerdictJson {
     private VerdictJson() {
     }
 
-    static void writeMatrix(LoadedMachine a, P2pMatrix m, Writer w) {
+    /** The first field of the matrix JSON. */
+    static final String MATRIX_FORMAT = "p2pdma-matrix/1";
+    /** The first field of the explain JSON. */
+    static final String EXPLAIN_FORMAT = "p2pdma-explain/1";
+    /** Pairs serialised to estimate the size of a matrix JSON. */
+    private static final int SAMPLE_PAIRS = 32;
+
+    /** Streams the matrix: each pair's verdict is built, written and dropped in turn. */
+    static void writeMatrix(LoadedMachine a, P2pMatrix m, MatrixSelection s, Writer w) {
         try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
+            g.writeStringProperty("format", MATRIX_FORMAT);
             writeMachine(a, g);
+            g.writeName("selection");
+            g.writeStartObject();
+            strings(g, "providers", s.providerFlags());
+            strings(g, "clients", s.clientFlags());
+            strings(g, "classes", s.classes().stream().map(DeviceClass::flagName).toList());
+            g.writeNumberProperty("rows", m.rows());
+            g.writeNumberProperty("columns", m.columns());
+            g.writeEndObject();
             g.writeName("pairs");
             g.writeStartArray();
-            for (int i = 0; i < m.size(); i++) {
-                for (int j = 0; j < m.size(); j++) {
+            for (int i = 0; i < m.rows(); i++) {
+                for (int j = 0; j < m.columns(); j++) {
                     writeVerdict(m.verdict(i, j), g);
                 }
             }
@@ -37,9 +56,44 @@ final class VerdictJson {
         }
     }
 
+    /**
+     * An estimate of the matrix JSON's size in bytes: the mean size of up to
+     * {@value #SAMPLE_PAIRS} pairs spread over the matrix, times the number of pairs.
+     */
+    static long estimateMatrixBytes(P2pMatrix m) {
+        if (m.pairCount() == 0) {
+            return 0;
+        }
+        long sampled = 0;
+        int n = (int) Math.min(SAMPLE_PAIRS, m.pairCount());
+        for (int k = 0; k < n; k++) {
+            int i = (int) ((long) k * m.rows() / n);
+            int j = (int) ((k * 7919L + i) % m.columns());
+            java.io.StringWriter one = new java.io.StringWriter();
+            try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(one)) {
+                writeVerdict(m.verdict(i, j), g);
+            }
+            sampled += one.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 4;
+        }
+        return (long) ((double) sampled / n * m.pairCount());
+    }
+
+    /** A byte count for people: "512 KB", "1.4 TB" (powers of 1000). */
+    static String humanBytes(long bytes) {
+        String[] units = {"bytes", "KB", "MB", "GB", "TB", "PB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return u == 0 ? bytes + " bytes" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
     static void writeExplain(LoadedMachine a, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
         try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
+            g.writeStringProperty("format", EXPLAIN_FORMAT);
             writeMachine(a, g);
             g.writeNumberProperty("distance_many", distanceMany);
             g.writeName("pairs");

@@ -41,9 +41,17 @@ public final class HtmlReport {
         return s;
     }
 
-    /** The page for a machine, with names from the model's database. */
+    /** The page for a machine, with names from the model's database and every non-bridge function in the matrix. */
     public static String render(ReportModel model) {
-        P2pMatrix matrix = P2pMatrix.compute(model.machine().decision());
+        return render(model, model.topology().matrixEndpoints());
+    }
+
+    /**
+     * The page for a machine whose matrix covers every pair of the given non-bridge functions
+     * (topology indexes); the tree still shows every function.
+     */
+    public static String render(ReportModel model, int[] endpoints) {
+        P2pMatrix matrix = P2pMatrix.of(model.machine().decision(), endpoints, endpoints);
         boolean full = matrix.size() <= FULL_TABLE_MAX_ENDPOINTS;
         PciTopology t = model.topology();
         StringBuilder sb = new StringBuilder(1 << 16);
