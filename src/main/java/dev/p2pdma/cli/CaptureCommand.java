@@ -10,7 +10,9 @@ import picocli.CommandLine.Spec;
 /** {@code p2pdma capture -o FILE.tar.gz}: snapshot this machine's PCI sysfs for analysis elsewhere. */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = "Write this machine's PCI sysfs and the /proc files the analysis needs to a .tar.gz (the conformance capture format). "
-                + "Run as root to include the ACS registers (full config space). Never reads BAR resource files.")
+                + "Run as root to include the ACS registers (full config space). Never reads BAR resource files.",
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the capture was written", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class CaptureCommand implements Callable<Integer> {
 
     /** The tarball to write. */

@@ -10,7 +10,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code p2pdma matrix}: the map type and distance of every ordered pair of non-bridge functions. */
 @Command(name = "matrix", mixinStandardHelpOptions = true,
-        description = "Print the P2PDMA map type and distance for every ordered pair of non-bridge functions, with the reason for every 'no'.")
+        description = "Print the P2PDMA map type and distance for every ordered pair of non-bridge functions, with the reason for every 'no'.",
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the matrix was written, whatever the verdicts (NOT_SUPPORTED pairs too)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class MatrixCommand implements Callable<Integer> {
 
     /** Input and what-if options. */

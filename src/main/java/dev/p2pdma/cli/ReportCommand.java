@@ -15,7 +15,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Write one self-contained HTML page (no network): the PCI tree as SVG with vendor and device names, "
                 + "a provider chooser that colours every function by its map type and draws paths, the matrix with each cell's "
-                + "reasons, IOMMU groups outlined, and the assumptions in a header.")
+                + "reasons, IOMMU groups outlined, and the assumptions in a header.",
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the page was written", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class ReportCommand implements Callable<Integer> {
 
     /** Input and what-if options. */
