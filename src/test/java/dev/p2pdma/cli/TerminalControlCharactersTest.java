@@ -120,4 +120,11 @@ class TerminalControlCharactersTest {
         assertThat(r.out().chars().filter(c -> c < 0x20 && c != '\n').count()).as("raw C0 controls in JSON").isZero();
         assertThat(JsonMapper.builder().build().readTree(r.out()).get("cmdline").asString()).isEqualTo(CMDLINE);
     }
+
+    @Test
+    void printableEscapesControlAndDirectionCharactersAndLeavesOtherTextAlone() {
+        assertThat(TerminalText.printable("a\u001b[2J\n\r\t\u007f\u0085\u202e\u2066\u2028b")).isEqualTo("a\\x1b[2J\\n\\r\\t\\x7f\\x85\\u202e\\u2066\\u2028b");
+        String plain = "├─ 0000:00:04.0 [1b36:000c]  root port  \"Gerät\" 東京 ü";
+        assertThat(TerminalText.printable(plain)).isSameAs(plain);
+    }
 }
