@@ -20,10 +20,10 @@ import picocli.CommandLine.Spec;
         footerHeading = "%n",
         footer = {"-o accepts only a new name or an existing regular file, which is replaced in one step once the whole capture is written "
                 + "(through a temporary file in the same folder); a symbolic link, device, FIFO, socket or folder is refused and left as it is. "
-                + "-o - writes the tarball to standard output and the summary line to standard error.",
-                "",
-                "Exit status: 0 written; 2 bad input (an unusable -o path, a folder that refuses a new file, a bad --root), "
-                        + "nothing written; 1 writing failed after the capture started (e.g. disk full), nothing replaced."})
+                + "-o - writes the tarball to standard output and the summary line to standard error."},
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the capture was written", "1:writing failed after the capture started (e.g. disk full): nothing replaced; or an internal error",
+                "2:bad input (an unusable -o path, a folder that refuses a new file, a bad --root): nothing written"})
 final class CaptureCommand implements Callable<Integer> {
 
     /** The tarball to write, or "-" for standard output. */

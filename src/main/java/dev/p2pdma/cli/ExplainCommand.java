@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code p2pdma explain PROVIDER CLIENT...}: the upstream walk step by step and the verdict. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = "Walk the kernel's decision step by step for one provider and one or more clients (as pci_p2pdma_distance_many() does).")
+        description = "Walk the kernel's decision step by step for one provider and one or more clients (as pci_p2pdma_distance_many() does).",
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the walk and verdict were written, whatever the verdict: NOT_SUPPORTED is status 0 too (the command worked; read map_type or the verdict line)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class ExplainCommand implements Callable<Integer> {
 
     /** Input and what-if options. */
@@ -57,28 +59,34 @@ final class ExplainCommand implements Callable<Integer> {
         if (format.equals("json")) {
             VerdictJson.writeExplain(a, verdicts, many, out);
         } else {
-            Header.write(a, out);
-            for (P2pVerdict v : verdicts) {
-                out.println();
-                out.println(v.provider() + " -> " + v.client() + ": " + v.mapType() + ", distance " + v.distance());
-                for (String s : v.steps()) {
-                    out.println("  " + s);
-                }
-                if (!v.kernelLog().isEmpty()) {
-                    out.println("  the kernel prints:");
-                    v.kernelLog().forEach(l -> out.println("    " + l));
-                }
-                v.reasons().stream().filter(r -> r.startsWith("assumed:")).forEach(r -> out.println("  " + r));
-                out.println("  path: " + String.join(" -> ", v.path()));
-            }
-            if (cs.length > 1) {
-                out.println();
-                out.println("pci_p2pdma_distance_many(" + t.function(p).address() + ", " + cs.length + " clients) = " + many
-                        + (many < 0 ? " (at least one client cannot use this provider)" : ""));
-            }
+            writeText(a, t, p, cs, verdicts, many, TerminalText.writer(out));
         }
         out.flush();
         return 0;
+    }
+
+    /** The walk and verdict of each pair as text, input text escaped ({@link TerminalText}). */
+    private static void writeText(LoadedMachine a, PciTopology t, int p, int[] cs, List<P2pVerdict> verdicts, int many, PrintWriter out) {
+        Header.write(a, out);
+        for (P2pVerdict v : verdicts) {
+            out.println();
+            out.println(v.provider() + " -> " + v.client() + ": " + v.mapType() + ", distance " + v.distance());
+            for (String s : v.steps()) {
+                out.println("  " + s);
+            }
+            if (!v.kernelLog().isEmpty()) {
+                out.println("  the kernel prints:");
+                v.kernelLog().forEach(l -> out.println("    " + l));
+            }
+            v.reasons().stream().filter(r -> r.startsWith("assumed:")).forEach(r -> out.println("  " + r));
+            out.println("  path: " + String.join(" -> ", v.path()));
+        }
+        if (cs.length > 1) {
+            out.println();
+            out.println("pci_p2pdma_distance_many(" + t.function(p).address() + ", " + cs.length + " clients) = " + many
+                    + (many < 0 ? " (at least one client cannot use this provider)" : ""));
+        }
+        out.flush();
     }
 
     /** An address the user typed, with the domain optional, that must exist. */

@@ -30,7 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
  * was assumed on. Filled by picocli; not thread-safe.
  */
 @Command(name = "groups", mixinStandardHelpOptions = true,
-        description = "Print the IOMMU groups Linux makes (pci_device_group), like listing /sys/kernel/iommu_groups; --why names the missing ACS bit or bridge behind each shared group.")
+        description = "Print the IOMMU groups Linux makes (pci_device_group), like listing /sys/kernel/iommu_groups; --why names the missing ACS bit or bridge behind each shared group.",
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the groups were written (none when the IOMMU is off)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class GroupsCommand implements Callable<Integer> {
 
     /** Input and what-if options. */
@@ -38,7 +40,7 @@ final class GroupsCommand implements Callable<Integer> {
     InputOptions input;
 
     /** Output format. */
-    @Option(names = "--format", defaultValue = "text", description = "text (default) or json ({\"groups\": {\"<n>\": [BDF, ...]}}).")
+    @Option(names = "--format", defaultValue = "text", description = "text (default) or json ({\"format\": \"p2pdma-groups/1\", \"groups\": {\"<n>\": [BDF, ...]}}; docs/json-output.md).")
     String format;
 
     /** Whether to print the reasons behind shared groups. */
@@ -53,6 +55,9 @@ final class GroupsCommand implements Callable<Integer> {
     /** Picocli's view of this command, for its streams. */
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    /** The {@code format} field of the JSON output (docs/json-output.md). */
+    static final String FORMAT = "p2pdma-groups/1";
 
     /** The JSON writer. */
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -71,8 +76,10 @@ final class GroupsCommand implements Callable<Integer> {
         if (format.equals("json")) {
             writeJson(groups, out);
         } else {
-            Header.write(a, out);
-            writeText(a, iommu, groups, out);
+            PrintWriter text = TerminalText.writer(out);
+            Header.write(a, text);
+            writeText(a, iommu, groups, text);
+            text.flush();
         }
         groups.ifPresent(g -> compareWithCapture(a, g, err));
         out.flush();
@@ -116,6 +123,7 @@ final class GroupsCommand implements Callable<Integer> {
         Map<String, List<String>> byNumber = new LinkedHashMap<>();
         groups.ifPresent(g -> g.groups().forEach((n, members) -> byNumber.put(Integer.toString(n), members.stream().map(PciAddress::toString).toList())));
         Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("format", FORMAT);
         doc.put("groups", byNumber);
         out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
     }

@@ -6,13 +6,17 @@ import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.MachineInfo;
 import java.io.PrintWriter;
 
-/** The lines every text report starts with: the source, the CPU rule, the command line, the assumptions. */
+/**
+ * The lines every text report starts with: the source, the CPU rule, the command line, the
+ * assumptions; every line passes through {@link TerminalText}, so text from the input is shown escaped.
+ */
 final class Header {
 
     private Header() {
     }
 
-    static void write(LoadedMachine a, PrintWriter out) {
+    static void write(LoadedMachine a, PrintWriter stream) {
+        PrintWriter out = TerminalText.writer(stream);
         MachineInfo m = a.topology().machine();
         out.println("source: " + m.source() + m.kernelRelease().map(r -> " (Linux " + r + ")").orElse(""));
         out.println("cpu:    " + a.decision().cpu().map(CpuInfo::describe).orElse("unknown")
@@ -26,5 +30,6 @@ final class Header {
         for (String s : a.assumptions()) {
             out.println("note:   " + s);
         }
+        out.flush();
     }
 }

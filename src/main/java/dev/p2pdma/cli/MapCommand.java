@@ -16,8 +16,13 @@ import tools.jackson.databind.json.JsonMapper;
 /** {@code p2pdma map --scenario FILE}: a scatterlist of RAM and p2pmem mapped by the DMA API, segment by segment. */
 @Command(name = "map", mixinStandardHelpOptions = true,
         description = "Map a scatterlist of RAM and p2pmem pieces for a client device as the Linux DMA API does, and print every segment "
-                + "(phys, DMA address, length, flags) and the return value. Scenario format: README 'Mapping scenarios'.")
+                + "(phys, DMA address, length, flags) and the return value. Scenario format: README 'Mapping scenarios'.",
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the scenario was mapped, whatever the DMA API returned: a failed mapping (-EREMOTEIO, -EIO, -EINVAL) is status 0 too (the command worked; read the return value or \"error\" in the JSON)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class MapCommand implements Callable<Integer> {
+
+    /** The {@code format} field of the JSON output (docs/json-output.md). */
+    static final String FORMAT = "p2pdma-map/1";
 
     /** The scenario file. */
     @Option(names = "--scenario", required = true, paramLabel = "FILE.yaml", description = "The scenario (YAML or JSON).")
@@ -40,7 +45,7 @@ final class MapCommand implements Callable<Integer> {
         if (format.equals("json")) {
             json(s, o, out);
         } else {
-            text(s, o, out);
+            text(s, o, TerminalText.writer(out));
         }
         out.flush();
         return 0;
@@ -76,11 +81,13 @@ final class MapCommand implements Callable<Integer> {
             out.println("kernel log:");
             o.kernelLog().forEach(l -> out.println("  " + l));
         }
+        out.flush();
     }
 
     private static void json(MapScenario s, MapOutcome o, PrintWriter w) {
         try (JsonGenerator g = JsonMapper.builder().build().writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
+            g.writeStringProperty("format", FORMAT);
             g.writeStringProperty("client", s.client().device().toString());
             g.writeStringProperty("era", o.era());
             g.writeStringProperty("call", o.call());

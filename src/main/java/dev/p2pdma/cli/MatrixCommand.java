@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
                 + "a summary line counting BUS/HB/NO pairs, and the reason for every 'no'.",
                 "Limits: more than 1,000,000 pairs (text or JSON) are refused before anything is written, with the size and a suggested "
                 + "selection; the text grid is drawn for at most 200 clients (columns), above that only the summary and the reasons. "
-                + "--force writes it all anyway. Row labels carry device names (from pci.ids) when the grid with them fits the width."})
+                + "--force writes it all anyway. Row labels carry device names (from pci.ids) when the grid with them fits the width."},
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the matrix was written, whatever the verdicts (NOT_SUPPORTED pairs too)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class MatrixCommand implements Callable<Integer> {
 
     /** Terminal width used when neither --width nor COLUMNS gives one. */

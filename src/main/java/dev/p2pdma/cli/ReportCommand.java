@@ -17,7 +17,9 @@ import picocli.CommandLine.Spec;
                 + "a provider chooser that colours every function by its map type and draws paths, the matrix with each cell's "
                 + "reasons, IOMMU groups outlined, and the assumptions in a header.",
                 "The matrix covers every pair of the selected functions (--provider, --client and --class together; all "
-                + "non-bridge functions by default); more than 1,000,000 pairs are refused before anything is written unless --force."})
+                + "non-bridge functions by default); more than 1,000,000 pairs are refused before anything is written unless --force."},
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the page was written", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class ReportCommand implements Callable<Integer> {
 
     /** Input and what-if options. */

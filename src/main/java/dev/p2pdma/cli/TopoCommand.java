@@ -16,7 +16,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code p2pdma topo}: the PCI tree, or the topology file for editing. */
 @Command(name = "topo", mixinStandardHelpOptions = true,
-        description = "Print the PCI tree with ports, ACS, links and p2pmem; or write it as a topology file (--format yaml|json) to edit and read back with --topology; or draw it (--format svg -o FILE).")
+        description = "Print the PCI tree with ports, ACS, links and p2pmem; or write it as a topology file (--format yaml|json) to edit and read back with --topology; or draw it (--format svg -o FILE).",
+        exitCodeListHeading = Main.EXIT_HEADING,
+        exitCodeList = {"0:the tree or file was written", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class TopoCommand implements Callable<Integer> {
 
     /** Input and what-if options. */
@@ -52,7 +54,7 @@ final class TopoCommand implements Callable<Integer> {
         StringWriter buffer = new StringWriter();
         PrintWriter out = target.isPresent() ? new PrintWriter(buffer) : stdout;
         switch (format) {
-            case "text" -> TreeText.write(input.load(), out);
+            case "text" -> TreeText.write(input.load(), out); // escapes text from the input (TerminalText)
             case "yaml", "json" -> Importers.writeTopologyFile(input.load().topology(), format, out);
             case "svg" -> out.print(SvgTree.document(ReportModel.of(input.load(), ReportCommand.names(pciIds)), Optional.empty()));
             default -> throw new IllegalStateException(format);

@@ -13,13 +13,15 @@ import java.util.List;
 /**
  * The tree view of {@code p2pdma topo}: host bridges, then each function with its type, ids,
  * ACS state (redirect flagged), link, driver, p2pmem and IOMMU group, indented below its bridge.
+ * Names from the input are shown escaped ({@link TerminalText}).
  */
 final class TreeText {
 
     private TreeText() {
     }
 
-    static void write(LoadedMachine a, PrintWriter out) {
+    static void write(LoadedMachine a, PrintWriter stream) {
+        PrintWriter out = TerminalText.writer(stream);
         Header.write(a, out);
         PciTopology t = a.topology();
         for (int h = 0; h < t.hostBridges().size(); h++) {
@@ -32,6 +34,7 @@ final class TreeText {
                 walk(a, kids[k], "", k == kids.length - 1, out);
             }
         }
+        out.flush();
     }
 
     private static void walk(LoadedMachine a, int i, String prefix, boolean last, PrintWriter out) {

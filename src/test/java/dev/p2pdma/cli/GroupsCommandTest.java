@@ -37,8 +37,8 @@ class GroupsCommandTest {
         Cli r = Cli.run("groups", "--sysfs", SW, "--format", "json");
         assertThat(r.status()).as(r.err()).isZero();
         JsonNode doc = JsonMapper.builder().build().readTree(r.out());
-        assertThat(doc.propertyNames()).containsExactly("groups");
-        JsonNode expected = JsonMapper.builder().build().readTree("{\"groups\": {\"0\": [\"0000:00:00.0\"], \"1\": [\"0000:00:04.0\"],"
+        assertThat(doc.propertyNames()).containsExactly("format", "groups");
+        JsonNode expected = JsonMapper.builder().build().readTree("{\"format\": \"p2pdma-groups/1\", \"groups\": {\"0\": [\"0000:00:00.0\"], \"1\": [\"0000:00:04.0\"],"
                 + " \"2\": [\"0000:00:1f.0\", \"0000:00:1f.2\", \"0000:00:1f.3\"], \"3\": [\"0000:01:00.0\"],"
                 + " \"4\": [\"0000:02:00.0\", \"0000:03:00.0\"], \"5\": [\"0000:02:01.0\", \"0000:04:00.0\"]}}");
         assertThat(doc).isEqualTo(expected);
@@ -73,7 +73,7 @@ class GroupsCommandTest {
         assertThat(text.status()).isZero();
         assertThat(text.out()).contains("iommu:  off", "IOMMU off: the kernel makes no IOMMU groups").doesNotContain("IOMMU Group");
         Cli json = Cli.run("groups", "--sysfs", cap, "--format", "json");
-        assertThat(json.out().replaceAll("\\s", "")).isEqualTo("{\"groups\":{}}");
+        assertThat(json.out().replaceAll("\\s", "")).isEqualTo("{\"format\":\"p2pdma-groups/1\",\"groups\":{}}");
         Cli assumed = Cli.run("groups", "--sysfs", cap, "--assume-iommu");
         // the registers as read: no IOMMU programmed the root ports' ACS, so each joins its device
         assertThat(assumed.out()).contains("note:   IOMMU off: groups computed anyway", "IOMMU Group 3:").doesNotContain("IOMMU Group 4:");

@@ -131,8 +131,10 @@ final class MatrixJson {
                         p.skipChildren();
                     }
                 }
+                // the reader stays open until the command has flushed and returned: closing it first
+                // is a broken pipe, which the command reports as a write error (status 1)
+                writer.join();
             }
-            writer.join();
         } catch (IOException e) {
             throw new IllegalStateException("reading the matrix JSON: " + e.getMessage(), e);
         } catch (InterruptedException e) {
