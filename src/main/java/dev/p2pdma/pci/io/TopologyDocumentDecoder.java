@@ -164,7 +164,7 @@ final class TopologyDocumentDecoder {
             DocNode.Mapping c = mapping(m.fields().get("cpu"), ctx);
             allowOnly(c, CPU_FIELDS, "machine cpu");
             String vendor = requiredString(c, "vendor", "machine cpu");
-            int family = (int) requiredNumber(c, "family", "machine cpu", 0, Integer.MAX_VALUE, true);
+            int family = (int) requiredNumber(c, "family", "machine cpu", 0, CpuInfo.MAX_FAMILY, true);
             String model = optionalString(c, "model_name", "machine cpu").orElse("");
             info = info.withCpu(Optional.of(new CpuInfo(vendor, family, model)));
         }
@@ -646,7 +646,7 @@ final class TopologyDocumentDecoder {
         BigInteger v = integer(f, ctx, range);
         if (v.compareTo(BigInteger.valueOf(min)) < 0 || v.compareTo(BigInteger.valueOf(max)) > 0) {
             throw new ImportException("field '" + f.name() + "' of " + ctx + " must be " + range + ", got "
-                    + (hex ? "0x" + v.toString(16) : v.toString()) + Messages.at(file, f.line()));
+                    + (hex && v.signum() >= 0 ? "0x" + v.toString(16) : v.toString()) + Messages.at(file, f.line()));
         }
         return v.longValue();
     }
