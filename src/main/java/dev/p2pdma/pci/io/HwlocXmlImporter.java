@@ -90,9 +90,7 @@ public final class HwlocXmlImporter {
         if (Files.isDirectory(file)) {
             throw new ImportException(name + ": is a directory, not an hwloc XML file");
         }
-        if (!Files.isRegularFile(file)) {
-            throw new ImportException(name + ": is not a regular file");
-        }
+        InputFiles.refuseSpecialFile(file, "a regular file");
         if (!Files.isReadable(file)) {
             throw new ImportException(name + ": cannot be read (permission denied)");
         }

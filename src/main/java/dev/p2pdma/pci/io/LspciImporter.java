@@ -63,9 +63,7 @@ public final class LspciImporter {
             if (Files.isDirectory(file)) {
                 throw new ImportException(source + ": is a directory, not an lspci dump");
             }
-            if (!Files.isRegularFile(file)) {
-                throw new ImportException(source + ": no such file");
-            }
+            InputFiles.requireRegularFile(file, "file");
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
                 throw new ImportException(source + ": " + size + " bytes is too large for an lspci dump (limit " + MAX_FILE_BYTES + ")");
