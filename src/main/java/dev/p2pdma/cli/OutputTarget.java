@@ -58,10 +58,10 @@ record OutputTarget(String option, String value) {
     private static String whyNotAFolder(Path dir) {
         for (Path a = dir; a != null; a = a.getParent()) {
             if (Files.exists(a)) {
-                return Files.isDirectory(a) ? "no such directory " + dir : a + " is not a directory";
+                return Files.isDirectory(a) ? "directory " + dir + " does not exist" : a + " is not a directory";
             }
         }
-        return "no such directory " + dir;
+        return "directory " + dir + " does not exist";
     }
 
     /** The operating system's reason for an I/O failure, in a few lower-case words ("permission denied", "read-only file system"). */
