@@ -171,6 +171,10 @@ public final class LspciImporter {
             b.busRange(-1, -1);
             b.problem(String.format("bridge bus numbers unassigned or invalid (secondary bus %02x is not above its own bus %02x): "
                     + "nothing is placed below it", range.get().secondary(), e.address().bus()));
+        } else if (range.isPresent() && range.get().secondary() > range.get().subordinate()) {
+            b.busRange(-1, -1);
+            b.problem(String.format("bridge bus numbers invalid (secondary bus %02x is above its subordinate bus %02x): "
+                    + "nothing is placed below it", range.get().secondary(), range.get().subordinate()));
         } else {
             range.ifPresent(r -> b.busRange(r.secondary(), r.subordinate()));
         }
