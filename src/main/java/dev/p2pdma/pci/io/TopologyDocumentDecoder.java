@@ -363,15 +363,15 @@ final class TopologyDocumentDecoder {
         return Optional.empty();
     }
 
-    /** A bridge's bus range must lie below it: secondary above its own bus, and not above subordinate. */
+    /** A bridge's bus range must be a range (secondary not above subordinate) and must not hold the bridge's own bus as its secondary. */
     private void checkBusRange(PciAddress bridge, int secondary, int subordinate, int line) throws ImportException {
         if (secondary > subordinate) {
             throw new ImportException(String.format("bridge %s: secondary bus %02x is above its subordinate bus %02x", bridge, secondary, subordinate)
                     + Messages.at(file, line));
         }
-        if (secondary <= bridge.bus()) {
-            throw new ImportException(String.format("bridge %s: secondary bus %02x is not above its own bus %02x", bridge, secondary, bridge.bus())
-                    + Messages.at(file, line));
+        if (secondary == bridge.bus()) {
+            throw new ImportException(String.format("bridge %s: secondary bus %02x is its own bus: a bridge cannot sit on the bus below it",
+                    bridge, secondary) + Messages.at(file, line));
         }
     }
 
