@@ -16,6 +16,8 @@ public record CpuInfo(String vendor, int family, String modelName) {
     public static final String AMD = "AuthenticAMD";
     /** The vendor string of Intel processors. */
     public static final String INTEL = "GenuineIntel";
+    /** The largest family CPUID can report: base family 0xf plus the 8-bit extended family. */
+    public static final int MAX_FAMILY = 0xf + 0xff;
 
     /**
      * Reads the first processor of a {@code /proc/cpuinfo} text.
@@ -42,12 +44,8 @@ public record CpuInfo(String vendor, int family, String modelName) {
             switch (key) {
                 case "vendor_id" -> vendor = vendor == null ? value : vendor;
                 case "cpu family" -> {
-                    if (family < 0) {
-                        try {
-                            family = Integer.parseInt(value);
-                        } catch (NumberFormatException e) {
-                            family = -1;
-                        }
+                    if (family < 0 && value.matches("[0-9]{1,9}")) {
+                        family = Integer.parseInt(value);
                     }
                 }
                 case "model name" -> model = model.isEmpty() ? value : model;
@@ -80,14 +78,18 @@ public record CpuInfo(String vendor, int family, String modelName) {
             case "hygon" -> "HygonGenuine";
             default -> v;
         };
-        int family;
-        try {
-            family = f.startsWith("0x") || f.startsWith("0X") ? Integer.parseInt(f.substring(2), 16) : Integer.parseInt(f);
-        } catch (NumberFormatException e) {
+        boolean hex = f.startsWith("0x") || f.startsWith("0X");
+        String digits = hex ? f.substring(2) : f;
+        if (f.startsWith("-") || f.startsWith("0x-") || f.startsWith("0X-")) {
+            throw new IllegalArgumentException("--cpu family must not be negative: '" + text + "'");
+        }
+        if (digits.isEmpty() || digits.length() > 8 || !(hex ? PciAddress.isAsciiHex(digits) : digits.chars().allMatch(c -> c >= '0' && c <= '9'))) {
             throw new IllegalArgumentException("--cpu family is not a number: '" + f + "' in '" + text + "'");
         }
-        if (family < 0) {
-            throw new IllegalArgumentException("--cpu family must not be negative: '" + text + "'");
+        int family = Integer.parseInt(digits, hex ? 16 : 10);
+        if (family > MAX_FAMILY) {
+            throw new IllegalArgumentException("--cpu family must be 0x0..0x" + Integer.toHexString(MAX_FAMILY) + " (what CPUID can report), got '"
+                    + text + "'");
         }
         return new CpuInfo(vendor, family, "");
     }

@@ -32,6 +32,11 @@ public record MachineInfo(String source, Optional<CpuInfo> cpu, Optional<String>
                 new TreeMap<>(), List.of());
     }
 
+    /** The same facts with another source, e.g. the file a topology was read from. */
+    public MachineInfo withSource(String s) {
+        return new MachineInfo(s, cpu, cmdline, kernelRelease, iommuActive, iommuGroups, notes);
+    }
+
     public MachineInfo withCpu(Optional<CpuInfo> c) {
         return new MachineInfo(source, c, cmdline, kernelRelease, iommuActive, iommuGroups, notes);
     }

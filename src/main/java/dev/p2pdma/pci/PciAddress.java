@@ -82,15 +82,31 @@ public record PciAddress(int domain, int bus, int device, int function) implemen
     }
 
     private static long parseHex(String s, int maxDigits) {
-        if (s.isEmpty() || s.length() > maxDigits) {
+        if (s.isEmpty() || s.length() > maxDigits || !isAsciiHex(s)) {
             throw new NumberFormatException(s);
         }
+        return Long.parseLong(s, 16);
+    }
+
+    /**
+     * True for {@code 0-9}, {@code a-f} and {@code A-F} only: unlike {@link Character#digit(char, int)}
+     * it refuses Unicode digits such as Arabic-Indic or fullwidth ones, which no kernel writes.
+     */
+    public static boolean isAsciiHexDigit(char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    }
+
+    /** True when {@code s} is non-empty and every character is an ASCII hex digit. */
+    public static boolean isAsciiHex(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
         for (int i = 0; i < s.length(); i++) {
-            if (Character.digit(s.charAt(i), 16) < 0) {
-                throw new NumberFormatException(s);
+            if (!isAsciiHexDigit(s.charAt(i))) {
+                return false;
             }
         }
-        return Long.parseLong(s, 16);
+        return true;
     }
 
     /** The 8-bit devfn: device in bits 7..3, function in bits 2..0. */

@@ -40,7 +40,7 @@ public final class PciDeviceSelector {
             if (text.startsWith("pci:", pos)) {
                 // the id form stops at the first character that is not part of it
                 end = pos + 4;
-                while (end < text.length() && (Character.digit(text.charAt(end), 16) >= 0 || text.charAt(end) == ':')) {
+                while (end < text.length() && (PciAddress.isAsciiHexDigit(text.charAt(end)) || text.charAt(end) == ':')) {
                     end++;
                 }
                 e = parseIds(text.substring(pos + 4, end)).orElse(null);
@@ -76,7 +76,7 @@ public final class PciDeviceSelector {
         }
         int[] v = new int[4];
         for (int i = 0; i < parts.length; i++) {
-            if (parts[i].isEmpty() || parts[i].length() > 4) {
+            if (parts[i].length() > 4 || !PciAddress.isAsciiHex(parts[i])) {
                 return Optional.empty();
             }
             try {
@@ -98,7 +98,7 @@ public final class PciDeviceSelector {
         for (int i = 1; i < parts.length; i++) {
             String p = parts[i];
             int dot = p.indexOf('.');
-            if (dot <= 0 || dot == p.length() - 1) {
+            if (dot <= 0 || dot == p.length() - 1 || !PciAddress.isAsciiHex(p.substring(0, dot)) || !PciAddress.isAsciiHex(p.substring(dot + 1))) {
                 return Optional.empty();
             }
             try {

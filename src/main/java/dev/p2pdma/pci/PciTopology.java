@@ -302,7 +302,7 @@ public final class PciTopology {
          * Checks and freezes the tree.
          *
          * @throws TopologyException naming the first device whose parent is missing, not a
-         *                           bridge, ambiguous or looping, or a VF whose PF is missing
+         *                           bridge, ambiguous or looping, a VF whose PF is missing, is itself or is a VF
          */
         public PciTopology build() {
             TreeMap<PciAddress, PciFunction> sorted = new TreeMap<>(functions);
@@ -319,9 +319,16 @@ public final class PciTopology {
             }
             for (PciFunction f : fs) {
                 f.physfn().ifPresent(pf -> {
+                    if (pf.equals(f.address())) {
+                        throw new TopologyException(f.address() + ": is its own physical function");
+                    }
                     if (!idx.containsKey(pf)) {
                         throw new TopologyException(f.address() + ": its physical function " + pf + " is missing");
                     }
+                    fs[idx.get(pf)].physfn().ifPresent(grand -> {
+                        throw new TopologyException(f.address() + ": its physical function " + pf
+                                + " is itself a virtual function (of " + grand + "); SR-IOV virtual functions have no virtual functions");
+                    });
                 });
             }
             int[] parent = new int[fs.length];

@@ -68,9 +68,7 @@ public final class PciIds {
      * @throws ImportException naming the file (and line) when it is missing, unreadable, too large or malformed
      */
     public static PciIds load(Path file) throws ImportException {
-        if (!Files.isRegularFile(file)) {
-            throw new ImportException(file + ": no such pci.ids file");
-        }
+        dev.p2pdma.pci.io.InputFiles.requireRegularFile(file, "pci.ids file");
         try {
             if (Files.size(file) > MAX_FILE_BYTES) {
                 throw new ImportException(file + ": larger than " + (MAX_FILE_BYTES >> 20) + " MiB, not a pci.ids file");

@@ -62,6 +62,7 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
         } catch (TopologyException e) {
             throw new ImportException(path + ": " + e.getMessage(), e);
         }
+        t = t.withMachine(t.machine().withSource(sourceName(kind, path, t.machine().source())));
         List<String> notes = new ArrayList<>(t.machine().notes());
         List<String> bootLog = new ArrayList<>();
         Optional<String> whatIf = Optional.empty();
@@ -87,6 +88,19 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
         P2pDmaDecision d = P2pDmaDecision.of(t, new DecisionOptions(Era.SG, cpu, unknownAcs));
         notes.addAll(d.assumptions());
         return new LoadedMachine(t, d, List.copyOf(notes), List.copyOf(bootLog), whatIf);
+    }
+
+    /**
+     * What outputs call the input: never empty. A topology file is named by its path, beside the
+     * source it records ("m.yaml (made from sysfs capture foo.tar.gz)"); other inputs by the
+     * importer's own words, or the path when those are blank.
+     */
+    static String sourceName(SourceKind kind, Path path, String recorded) {
+        String made = recorded.strip();
+        if (kind == SourceKind.TOPOLOGY) {
+            return made.isEmpty() ? path.toString() : path + " (made from " + made + ")";
+        }
+        return made.isEmpty() ? path.toString() : recorded;
     }
 
     /** Whether the booted (or what-if) kernel has an IOMMU, when the input says: a what-if's iommu parameter wins over the capture. */

@@ -49,9 +49,7 @@ public final class MapScenarioReader {
 
     /** Reads and checks a scenario file. */
     public static MapScenario read(Path file) throws ImportException {
-        if (!Files.isRegularFile(file)) {
-            throw new ImportException(file + ": no such scenario file");
-        }
+        dev.p2pdma.pci.io.InputFiles.requireRegularFile(file, "scenario file");
         String text;
         try {
             if (Files.size(file) > (16 << 20)) {

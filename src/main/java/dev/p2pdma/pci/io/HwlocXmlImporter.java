@@ -90,9 +90,7 @@ public final class HwlocXmlImporter {
         if (Files.isDirectory(file)) {
             throw new ImportException(name + ": is a directory, not an hwloc XML file");
         }
-        if (!Files.isRegularFile(file)) {
-            throw new ImportException(name + ": is not a regular file");
-        }
+        InputFiles.refuseSpecialFile(file, "a regular file");
         if (!Files.isReadable(file)) {
             throw new ImportException(name + ": cannot be read (permission denied)");
         }
@@ -338,15 +336,12 @@ public final class HwlocXmlImporter {
         if (familyText.isEmpty()) {
             return Optional.empty();
         }
-        int family;
-        try {
-            family = Integer.parseInt(familyText.get().strip());
-        } catch (NumberFormatException e) {
-            family = -1;
-        }
-        if (family < 0) {
+        String digits = familyText.get().strip();
+        // ASCII digits only (Integer.parseInt takes any Unicode digit), and no more than CPUID can report
+        int family = digits.matches("[0-9]{1,9}") ? Integer.parseInt(digits) : -1;
+        if (family < 0 || family > CpuInfo.MAX_FAMILY) {
             throw fail(name, o.line(), "malformed CPUFamilyNumber " + HwlocXmlReader.clip(familyText.get())
-                    + " in the " + o.typeName() + " object (expected a decimal number)");
+                    + " in the " + o.typeName() + " object (expected a decimal number 0.." + CpuInfo.MAX_FAMILY + ")");
         }
         return Optional.of(new CpuInfo(vendor, family, HwlocXmlReader.oneLine(o.info("CPUModel").orElse(""))));
     }

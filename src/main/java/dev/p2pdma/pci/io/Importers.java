@@ -8,8 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * One door to every importer and writer, as the CLI uses them. Every method turns a missing path
- * into an {@link ImportException} naming it before the importer runs. Stateless; thread-safe.
+ * One door to every importer and writer, as the CLI uses them. Every method turns a missing path,
+ * or a FIFO or device where a file is expected, into an {@link ImportException} naming it before
+ * the importer runs. Stateless; thread-safe.
  */
 public final class Importers {
 
@@ -19,6 +20,7 @@ public final class Importers {
     /** A live sysfs root ({@code /sys} or {@code /}), a capture directory or a capture tarball. */
     public static PciTopology sysfs(Path path) throws ImportException {
         requireExists(path, "--sysfs");
+        InputFiles.refuseSpecialFile(path, "a sysfs capture directory or tarball (--sysfs)");
         return SysfsImporter.read(path);
     }
 
@@ -87,5 +89,6 @@ public final class Importers {
         if (Files.isDirectory(p)) {
             throw new ImportException(p + ": is a directory, expected a file (" + flag + ")");
         }
+        InputFiles.refuseSpecialFile(p, "a regular file (" + flag + ")");
     }
 }

@@ -63,9 +63,7 @@ public final class LspciImporter {
             if (Files.isDirectory(file)) {
                 throw new ImportException(source + ": is a directory, not an lspci dump");
             }
-            if (!Files.isRegularFile(file)) {
-                throw new ImportException(source + ": no such file");
-            }
+            InputFiles.requireRegularFile(file, "file");
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
                 throw new ImportException(source + ": " + size + " bytes is too large for an lspci dump (limit " + MAX_FILE_BYTES + ")");
@@ -173,6 +171,10 @@ public final class LspciImporter {
             b.busRange(-1, -1);
             b.problem(String.format("bridge bus numbers unassigned or invalid (secondary bus %02x is not above its own bus %02x): "
                     + "nothing is placed below it", range.get().secondary(), e.address().bus()));
+        } else if (range.isPresent() && range.get().secondary() > range.get().subordinate()) {
+            b.busRange(-1, -1);
+            b.problem(String.format("bridge bus numbers invalid (secondary bus %02x is above its subordinate bus %02x): "
+                    + "nothing is placed below it", range.get().secondary(), range.get().subordinate()));
         } else {
             range.ifPresent(r -> b.busRange(r.secondary(), r.subordinate()));
         }

@@ -285,7 +285,16 @@ public final class SysfsImporter {
         OptionalLong secondary = at.decimal("secondary_bus_number", 0, 0xff);
         OptionalLong subordinate = at.decimal("subordinate_bus_number", 0, 0xff);
         if (secondary.isPresent() && subordinate.isPresent()) {
-            b.busRange((int) secondary.getAsLong(), (int) subordinate.getAsLong());
+            int sec = (int) secondary.getAsLong();
+            int sub = (int) subordinate.getAsLong();
+            if (sec <= a.bus() || sec > sub) {
+                // firmware can leave a bridge unconfigured: accepted, but its range is not used
+                b.busRange(-1, -1);
+                b.problem(String.format("bridge bus numbers unassigned or invalid (secondary bus %02x, subordinate bus %02x, "
+                        + "on bus %02x): its bus range is ignored", sec, sub, a.bus()));
+            } else {
+                b.busRange(sec, sub);
+            }
         }
         at.decimal("numa_node", -1, Integer.MAX_VALUE).ifPresent(n -> b.numaNode((int) n));
         Optional<String> resource = at.text("resource");
@@ -387,6 +396,10 @@ public final class SysfsImporter {
         if (size.isEmpty() || available.isEmpty() || published.isEmpty()) {
             b.problem("p2pmem/ lacks size, available or published: its peer-to-peer memory is ignored");
             return;
+        }
+        if (available.getAsLong() > size.getAsLong()) {
+            throw new ImportException(tree.describe(p + "/available") + ": " + available.getAsLong()
+                    + " bytes available is more than the pool size " + size.getAsLong());
         }
         b.p2pmem(new P2pMemInfo(size.getAsLong(), available.getAsLong(), published.getAsLong() == 1));
     }

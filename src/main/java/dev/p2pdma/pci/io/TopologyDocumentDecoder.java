@@ -116,7 +116,7 @@ final class TopologyDocumentDecoder {
             hostBridge(item, bridgeLines);
         }
         checkVirtualFunctions();
-        PciTopology.Builder b = PciTopology.builder(machine);
+        PciTopology.Builder b = PciTopology.builder(withOverlapNotes(machine));
         bridgeLines.keySet().forEach(b::hostBridge);
         for (Placed p : placed) {
             b.add(p.function(), p.parent());
@@ -164,7 +164,7 @@ final class TopologyDocumentDecoder {
             DocNode.Mapping c = mapping(m.fields().get("cpu"), ctx);
             allowOnly(c, CPU_FIELDS, "machine cpu");
             String vendor = requiredString(c, "vendor", "machine cpu");
-            int family = (int) requiredNumber(c, "family", "machine cpu", 0, Integer.MAX_VALUE, true);
+            int family = (int) requiredNumber(c, "family", "machine cpu", 0, CpuInfo.MAX_FAMILY, true);
             String model = optionalString(c, "model_name", "machine cpu").orElse("");
             info = info.withCpu(Optional.of(new CpuInfo(vendor, family, model)));
         }
@@ -277,6 +277,10 @@ final class TopologyDocumentDecoder {
             throw new ImportException("field 'subordinate_bus' of " + ctx + " needs a 'secondary_bus' too"
                     + Messages.at(file, m.fields().get("subordinate_bus").line()));
         }
+        if (secondary.isPresent()) {
+            checkBusRange(address, secondary.get().intValue(), subordinate.orElse(secondary.get()).intValue(),
+                    m.fields().get("secondary_bus").line());
+        }
         secondary.ifPresent(s -> b.busRange(s.intValue(), subordinate.orElse(s).intValue()));
         if (optional(m, "link").isPresent()) {
             b.link(link(mapping(m.fields().get("link"), ctx), ctx));
@@ -298,8 +302,13 @@ final class TopologyDocumentDecoder {
             DocNode.Mapping p = mapping(m.fields().get("p2pmem"), ctx);
             String pctx = "p2pmem of " + ctx;
             allowOnly(p, P2PMEM_FIELDS, pctx);
-            b.p2pmem(new P2pMemInfo(requiredNumber(p, "size", pctx, 0, Long.MAX_VALUE, false),
-                    requiredNumber(p, "available", pctx, 0, Long.MAX_VALUE, false), requiredBoolean(p, "published", pctx)));
+            long sizeBytes = requiredNumber(p, "size", pctx, 0, Long.MAX_VALUE, false);
+            long availableBytes = requiredNumber(p, "available", pctx, 0, Long.MAX_VALUE, false);
+            if (availableBytes > sizeBytes) {
+                throw new ImportException(pctx + ": available " + availableBytes + " is more than its size " + sizeBytes
+                        + Messages.at(file, p.fields().get("available").line()));
+            }
+            b.p2pmem(new P2pMemInfo(sizeBytes, availableBytes, requiredBoolean(p, "published", pctx)));
         }
         List<Bar> bars = new ArrayList<>();
         Map<Integer, Integer> barLines = new HashMap<>();
@@ -310,6 +319,7 @@ final class TopologyDocumentDecoder {
                 throw new ImportException("BAR " + bar.index() + " of " + ctx + " is listed twice, first at line " + first
                         + Messages.at(file, item.line()));
             }
+            checkOverlap(bar, bars, ctx, item.line());
             bars.add(bar);
         }
         b.bars(bars);
@@ -351,6 +361,87 @@ final class TopologyDocumentDecoder {
                     e.parentName(), r.secondary(), r.subordinate(), bus));
         }
         return Optional.empty();
+    }
+
+    /** A bridge's bus range must be a range (secondary not above subordinate) and must not hold the bridge's own bus as its secondary. */
+    private void checkBusRange(PciAddress bridge, int secondary, int subordinate, int line) throws ImportException {
+        if (secondary > subordinate) {
+            throw new ImportException(String.format("bridge %s: secondary bus %02x is above its subordinate bus %02x", bridge, secondary, subordinate)
+                    + Messages.at(file, line));
+        }
+        if (secondary == bridge.bus()) {
+            throw new ImportException(String.format("bridge %s: secondary bus %02x is its own bus: a bridge cannot sit on the bus below it",
+                    bridge, secondary) + Messages.at(file, line));
+        }
+    }
+
+    /** Two BARs of one function in the same address space (memory or I/O) cannot share an address. */
+    private void checkOverlap(Bar bar, List<Bar> earlier, String ctx, int line) throws ImportException {
+        for (Bar e : earlier) {
+            if (e.memory() == bar.memory() && overlap(e, bar)) {
+                throw new ImportException("BAR " + bar.index() + " of " + ctx + " " + span(bar) + " overlaps its BAR " + e.index() + " " + span(e)
+                        + Messages.at(file, line));
+            }
+        }
+    }
+
+    private static boolean overlap(Bar a, Bar b) {
+        return Long.compareUnsigned(a.cpuAddress(), b.cpuEnd()) <= 0 && Long.compareUnsigned(b.cpuAddress(), a.cpuEnd()) <= 0;
+    }
+
+    private static String span(Bar b) {
+        return "(0x" + Long.toHexString(b.cpuAddress()) + "-0x" + Long.toHexString(b.cpuEnd()) + ")";
+    }
+
+    /** Most overlaps between functions' BARs that get a note of their own. */
+    private static final int MAX_OVERLAP_NOTES = 5;
+
+    /**
+     * Notes for memory BARs of different functions that overlap: real machines show this for
+     * BARs the kernel left unassigned, so it is accepted, but said.
+     */
+    private MachineInfo withOverlapNotes(MachineInfo machine) {
+        record Span(Bar bar, PciAddress owner) {
+        }
+        List<Span> spans = new ArrayList<>();
+        for (Placed p : placed) {
+            for (Bar bar : p.function().bars()) {
+                if (bar.memory()) {
+                    spans.add(new Span(bar, p.function().address()));
+                }
+            }
+        }
+        spans.sort((x, y) -> {
+            int c = Long.compareUnsigned(x.bar().cpuAddress(), y.bar().cpuAddress());
+            return c != 0 ? c : x.owner().compareTo(y.owner());
+        });
+        List<String> notes = new ArrayList<>();
+        int more = 0;
+        Span reach = null;
+        for (Span s : spans) {
+            if (reach != null && !reach.owner().equals(s.owner()) && overlap(reach.bar(), s.bar())) {
+                String note = "BAR " + s.bar().index() + " of " + s.owner() + " " + span(s.bar()) + " overlaps BAR " + reach.bar().index()
+                        + " of " + reach.owner() + " " + span(reach.bar());
+                if (notes.size() < MAX_OVERLAP_NOTES) {
+                    notes.add(note);
+                } else {
+                    more++;
+                }
+            }
+            if (reach == null || Long.compareUnsigned(s.bar().cpuEnd(), reach.bar().cpuEnd()) > 0) {
+                reach = s;
+            }
+        }
+        if (more > 0) {
+            notes.add(more + " more overlaps between BARs of different functions");
+        }
+        MachineInfo out = machine;
+        for (String n : notes) {
+            if (!machine.notes().contains(n)) {
+                out = out.withNote(n);
+            }
+        }
+        return out;
     }
 
     private void checkVirtualFunctions() throws ImportException {
@@ -468,6 +559,10 @@ final class TopologyDocumentDecoder {
         }
         long address = unsigned64(required(m, "address", bctx), bctx);
         long size = requiredNumber(m, "size", bctx, 1, Long.MAX_VALUE, true);
+        if (Long.compareUnsigned(address + (size - 1), address) < 0) {
+            throw new ImportException(bctx + ": address 0x" + Long.toHexString(address) + " plus size 0x" + Long.toHexString(size)
+                    + " goes past the top of the 64-bit address space (2^64)" + Messages.at(file, m.line()));
+        }
         boolean prefetchable = optional(m, "prefetchable").isPresent() && requiredBoolean(m, "prefetchable", bctx);
         return new Bar(index, address, size, memory, is64, prefetchable);
     }
@@ -646,7 +741,7 @@ final class TopologyDocumentDecoder {
         BigInteger v = integer(f, ctx, range);
         if (v.compareTo(BigInteger.valueOf(min)) < 0 || v.compareTo(BigInteger.valueOf(max)) > 0) {
             throw new ImportException("field '" + f.name() + "' of " + ctx + " must be " + range + ", got "
-                    + (hex ? "0x" + v.toString(16) : v.toString()) + Messages.at(file, f.line()));
+                    + (hex && v.signum() >= 0 ? "0x" + v.toString(16) : v.toString()) + Messages.at(file, f.line()));
         }
         return v.longValue();
     }

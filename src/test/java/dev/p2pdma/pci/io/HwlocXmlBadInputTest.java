@@ -251,6 +251,15 @@ class HwlocXmlBadInputTest {
     }
 
     @Test
+    void aCpuFamilyInNonAsciiDigitsOrBeyondWhatCpuidReportsIsRejected(@TempDir Path dir) throws IOException {
+        for (String family : new String[] {"\u0666", "271", "-6"}) {
+            String msg = failure(dir, "family.xml", v2("<object type=\"Package\" os_index=\"0\">",
+                    "<info name=\"CPUVendor\" value=\"GenuineIntel\"/>", "<info name=\"CPUFamilyNumber\" value=\"" + family + "\"/>", end()));
+            assertThat(msg).as(family).contains(":" + FIRST_BODY_LINE + ": malformed CPUFamilyNumber '" + family + "'");
+        }
+    }
+
+    @Test
     void twoBridgesClaimingTheBusOfAnOrphanAreRejected(@TempDir Path dir) throws IOException {
         String msg = failure(dir, "claim.xml", v2(hostBridge("0000:[00-05]"),
                 pciBridge("0000:00:01.0", "0000:[05-05]"), end(), pciBridge("0000:00:02.0", "0000:[05-05]"), end(), end(),
