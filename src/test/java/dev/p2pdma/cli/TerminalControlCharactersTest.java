@@ -52,7 +52,7 @@ class TerminalControlCharactersTest {
             assertThat(r.status()).as(cmd + ": " + r.err()).isZero();
             String header = r.out().substring(0, r.out().indexOf("\n\n") + 1);
             assertTerminalSafe(header);
-            assertThat(header).as(cmd).contains("source: evil\\x1b]0;pwned\\x07\\x1b[2J (Linux 6.12\\x1b[2J)\n")
+            assertThat(header).as(cmd).contains("source: " + m + " (made from evil\\x1b]0;pwned\\x07\\x1b[2J) (Linux 6.12\\x1b[2J)\n")
                     .contains("(Xeon\\x1b]0;title\\x07 \\u202egnp.exe)")
                     .contains("kernel: console=ttyS0\\niommu:  off\\r\\x9b2J\n")
                     .doesNotContain("\niommu:  off");
