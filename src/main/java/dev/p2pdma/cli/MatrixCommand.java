@@ -70,7 +70,7 @@ final class MatrixCommand implements Callable<Integer> {
             selection.checkSize("the text matrix", m.pairCount(), String.format(Locale.ROOT, " (%,d providers x %,d clients)", m.rows(), m.columns()));
             PciIds ids = ReportCommand.names(pciIds);
             boolean grid = selection.force || m.columns() <= MatrixText.MAX_GRID_COLUMNS;
-            MatrixText.write(a, m, f -> ids.nameOf(a.topology().function(f)), width, grid, out);
+            MatrixText.write(a, m, f -> ids.nameOf(a.topology().function(f)), width, grid, TerminalText.writer(out));
         }
         out.flush();
         return 0;

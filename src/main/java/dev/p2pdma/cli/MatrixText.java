@@ -24,6 +24,9 @@ import java.util.function.Function;
  */
 final class MatrixText {
 
+    /** Separates the lines of one cause in its grouping key (a character no reason line contains). */
+    private static final String CAUSE_LINE_BREAK = "\u0000";
+
     /** Pairs listed per cause before "and N more". */
     private static final int PAIRS_SHOWN = 6;
     /** Widest grid drawn without --force, in client columns. */
@@ -154,7 +157,7 @@ final class MatrixText {
 
     /** Counts a NOT_SUPPORTED pair under its cause, keeping only the first few pairs. */
     private static void addCause(P2pVerdict v, Map<String, Cause> byCause) {
-        Cause c = byCause.computeIfAbsent(String.join("\n    ", causeLines(v)), k -> new Cause());
+        Cause c = byCause.computeIfAbsent(String.join(CAUSE_LINE_BREAK, causeLines(v)), k -> new Cause());
         c.count++;
         if (c.first.size() < PAIRS_SHOWN) {
             c.first.add(v.provider() + "->" + v.client());
@@ -171,7 +174,9 @@ final class MatrixText {
         for (Map.Entry<String, Cause> e : byCause.entrySet()) {
             Cause c = e.getValue();
             out.println("  " + c.count + " pair(s): " + String.join(", ", c.first) + (c.count > c.first.size() ? ", and " + (c.count - c.first.size()) + " more" : ""));
-            out.println("    " + e.getKey());
+            for (String line : e.getKey().split(CAUSE_LINE_BREAK, -1)) {
+                out.println("    " + line);
+            }
         }
         out.println("  (p2pdma explain PROVIDER CLIENT shows the walk and the kernel's own log lines for one pair)");
     }

@@ -61,6 +61,15 @@ class MatrixOutputTest {
     }
 
     @Test
+    void deviceNamesFromAHostilePciIdsFileAreEscapedInRowLabels(@TempDir Path tmp) throws Exception {
+        Path ids = testIds(tmp);
+        Files.writeString(ids, Files.readString(ids).replace("QEMU NVM Express Controller", "QEMU\u001b]0;pwned\u0007 NVMe\u202e"));
+        Cli r = Cli.run("matrix", "--sysfs", Cli.conformance(CASE), "--pci-ids", ids.toString(), "--width", "300");
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("QEMU\\x1b]0;pwned\\x07 NVMe\\u202e").doesNotContain("\u001b").doesNotContain("\u202e");
+    }
+
+    @Test
     void rowLabelsAreAddressesOnlyWhenNamesDoNotFit(@TempDir Path tmp) throws Exception {
         Cli r = Cli.run("matrix", "--sysfs", Cli.conformance(CASE), "--pci-ids", testIds(tmp).toString(), "--width", "80");
         assertThat(r.status()).as(r.err()).isZero();
