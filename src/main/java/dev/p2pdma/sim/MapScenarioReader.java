@@ -1,6 +1,10 @@
 package dev.p2pdma.sim;
 
+import dev.p2pdma.dma.DmaMasks;
+import dev.p2pdma.dma.Swiotlb;
 import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.pci.CpuInfo;
+import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.io.DocNode;
 import dev.p2pdma.pci.io.DocReader;
@@ -43,6 +47,13 @@ public final class MapScenarioReader {
     private static final Set<String> P2P_PIECE = Set.of("provider", "offset", "length");
     /** Largest scatterlist entry: an unsigned int length. */
     private static final long MAX_PIECE_BYTES = 0xFFFF_FFFFL;
+    /**
+     * Least RAM: the swiotlb buffer takes a quarter of the RAM below 4 GiB and needs one segment
+     * (IO_TLB_SEGSIZE slots of IO_TLB_SIZE bytes, 256 KiB), so 1 MiB.
+     */
+    static final long MIN_RAM_BYTES = 4L * Swiotlb.IO_TLB_SEGSIZE * Swiotlb.IO_TLB_SIZE;
+    /** Largest min_align_mask the model holds (an int): 2^31 - 1. */
+    private static final long MAX_MIN_ALIGN_MASK = Integer.MAX_VALUE;
 
     private MapScenarioReader() {
     }
@@ -71,7 +82,7 @@ public final class MapScenarioReader {
         DocNode.Mapping top = r.mapping(r.parse(text), "the scenario");
         r.allowOnly(top, TOP, "the scenario");
         MapScenario.TopologySource source = topology(r, r.mapping(r.required(top, "topology", "the scenario").value(), "topology"), base);
-        long ram = r.optional(top, "ram").isPresent() ? r.bounded(r.optional(top, "ram").get(), "scenario", PageSize.PAGE_SIZE, 1L << 46) : 1L << 30;
+        long ram = r.optional(top, "ram").isPresent() ? r.bounded(r.optional(top, "ram").get(), "scenario", MIN_RAM_BYTES, 1L << 46) : 1L << 30;
         if ((ram & PageSize.PAGE_MASK) != 0) {
             throw r.error(r.optional(top, "ram").get().line(), "ram must be a whole number of 4 KiB pages");
         }
@@ -117,10 +128,16 @@ public final class MapScenarioReader {
         if (r.optional(m, "kernel_params").isPresent()) {
             DocNode.Field f = r.optional(m, "kernel_params").get();
             for (DocNode n : r.list(f.value(), "topology.kernel_params")) {
-                params.add(r.string(new DocNode.Field("kernel_params", n.line(), n), "topology"));
+                DocNode.Field param = new DocNode.Field("kernel_params", n.line(), n);
+                String kv = r.string(param, "topology");
+                checked(r, param, "topology.kernel_params", () -> KernelCommandLine.empty().withOverride(kv));
+                params.add(kv);
             }
         }
         Optional<String> cpu = r.optional(m, "cpu").isPresent() ? Optional.of(r.string(r.optional(m, "cpu").get(), "topology")) : Optional.empty();
+        if (cpu.isPresent()) {
+            checked(r, r.optional(m, "cpu").get(), "topology.cpu", () -> CpuInfo.parseFlag(cpu.get()));
+        }
         return new MapScenario.TopologySource(kind, path, params, cpu);
     }
 
@@ -143,9 +160,8 @@ public final class MapScenarioReader {
         long limit = r.optional(m, "bus_dma_limit").isPresent() ? r.unsigned64(r.optional(m, "bus_dma_limit").get(), "client") : 0;
         long maxSeg = r.optional(m, "max_segment_size").isPresent()
                 ? r.bounded(r.optional(m, "max_segment_size").get(), "client", 1, 0xFFFF_FFFFL) : 65536;
-        long boundary = r.optional(m, "segment_boundary_mask").isPresent()
-                ? r.unsigned64(r.optional(m, "segment_boundary_mask").get(), "client") : 0xFFFF_FFFFL;
-        long minAlign = r.optional(m, "min_align_mask").isPresent() ? r.bounded(r.optional(m, "min_align_mask").get(), "client", 0, 0xFFFF_FFFFL) : 0;
+        long boundary = lowBitMask(r, m, "segment_boundary_mask", 0xFFFF_FFFFL, -1L);
+        long minAlign = lowBitMask(r, m, "min_align_mask", 0, MAX_MIN_ALIGN_MASK);
         boolean isCoherent = r.optional(m, "coherent").isEmpty() || r.bool(r.optional(m, "coherent").get(), "client");
         String swiotlb = choice(r, m, "swiotlb", "auto", Set.of("auto", "force", "off"), "client");
         List<MapScenario.DmaRange> ranges = new ArrayList<>();
@@ -183,6 +199,32 @@ public final class MapScenarioReader {
             return dmaBitMask((int) r.bounded(bits.get(), "client", 0, 64));
         }
         return value.isPresent() ? r.unsigned64(value.get(), "client") : dmaBitMask(defaultBits);
+    }
+
+    /**
+     * A mask that must be {@code 2^k - 1} (dma_set_seg_boundary(), dma_set_min_align_mask()) and at
+     * most {@code max} (unsigned); {@code dflt} when absent.
+     */
+    private static long lowBitMask(DocReader r, DocNode.Mapping m, String name, long dflt, long max) throws ImportException {
+        Optional<DocNode.Field> f = r.optional(m, name);
+        if (f.isEmpty()) {
+            return dflt;
+        }
+        long v = r.unsigned64(f.get(), "client");
+        if (!DmaMasks.isLowBitMask(v) || Long.compareUnsigned(v, max) > 0) {
+            throw r.error(f.get().line(), String.format("client.%s: 0x%x is not a mask of low bits 2^k-1%s (e.g. 0xfff)", name, v,
+                    max == -1L ? "" : String.format(" up to 0x%x", max)));
+        }
+        return v;
+    }
+
+    /** Runs a model check on a value read from {@code f}; its refusal becomes one line naming the line and key. */
+    private static void checked(DocReader r, DocNode.Field f, String key, Runnable check) throws ImportException {
+        try {
+            check.run();
+        } catch (IllegalArgumentException e) {
+            throw r.error(f.line(), key + ": " + String.valueOf(e.getMessage()).replace("--kernel-param ", "").replace("--cpu ", ""));
+        }
     }
 
     /** DMA_BIT_MASK(n). */
