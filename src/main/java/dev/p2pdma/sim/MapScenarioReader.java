@@ -78,8 +78,8 @@ public final class MapScenarioReader {
 
     /** Reads a scenario from text; relative paths resolve against {@code base}. */
     public static MapScenario read(String text, String fileName, Path base) throws ImportException {
-        DocReader r = new DocReader(fileName);
-        DocNode.Mapping top = r.mapping(r.parse(text), "the scenario");
+        DocReader r = new DocReader(fileName, "p2pdma map scenario");
+        DocNode.Mapping top = r.document(r.parse(text), TOP);
         r.allowOnly(top, TOP, "the scenario");
         MapScenario.TopologySource source = topology(r, r.mapping(r.required(top, "topology", "the scenario").value(), "topology"), base);
         long ram = r.optional(top, "ram").isPresent() ? r.bounded(r.optional(top, "ram").get(), "scenario", MIN_RAM_BYTES, 1L << 46) : 1L << 30;

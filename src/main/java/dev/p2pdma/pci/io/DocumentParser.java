@@ -114,7 +114,7 @@ public final class DocumentParser {
     }
 
     /**
-     * Parses one document.
+     * Parses one topology document.
      *
      * @param text   the file's text (already checked to be UTF-8 without NUL bytes)
      * @param format which syntax
@@ -122,13 +122,28 @@ public final class DocumentParser {
      * @throws ImportException one line naming the file and line
      */
     public static DocNode parse(String text, TopologyFileFormat format, String file) throws ImportException {
+        return parse(text, format, file, TopologyFileFormat.DOCUMENT_VERSION + " topology file");
+    }
+
+    /**
+     * Parses one document of a given kind. A file whose first value does not parse is not taken
+     * for a broken document of that kind: the message says it is not one and quotes none of it.
+     *
+     * @param text   the file's text (already checked to be UTF-8 without NUL bytes)
+     * @param format which syntax
+     * @param file   the file's name for messages
+     * @param kind   what the file should be, for messages ("p2pdma map scenario")
+     * @throws ImportException one line naming the file and line
+     */
+    public static DocNode parse(String text, TopologyFileFormat format, String file, String kind) throws ImportException {
         ObjectMapper mapper = format == TopologyFileFormat.JSON ? JSON : yamlFor(text);
+        int[] count = new int[1];
         try (JsonParser p = mapper.createParser(text)) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                throw new ImportException(file + ": holds no " + format + " document (expected a p2pdma-topology/1 file)");
+                throw new ImportException(file + ": holds no " + format + " document (expected a " + kind + ")");
             }
-            DocNode root = value(p, first, 1, file, new int[1]);
+            DocNode root = value(p, first, 1, file, count);
             JsonToken extra = p.nextToken();
             if (extra != null) {
                 throw new ImportException("more than one " + format + " document in the file: the second starts here"
@@ -139,7 +154,13 @@ public final class DocumentParser {
             int line = e.getCause() instanceof MarkedYamlEngineException y && y.getProblemMark().isPresent()
                     ? y.getProblemMark().get().getLine() + 1
                     : line(e.getLocation());
-            throw new ImportException("malformed " + format + ": " + Messages.oneLine(e.getOriginalMessage()) + Messages.at(file, line));
+            if (count[0] == 0) {
+                // not even the first value parses: likely another kind of file, so show none of it
+                throw new ImportException(file + ": is not a " + kind + ": it does not start as a " + format + " document"
+                        + (line > 0 ? " (line " + line + ")" : ""));
+            }
+            throw new ImportException("malformed " + format + ": " + Texts.capQuoted(Messages.oneLine(e.getOriginalMessage()))
+                    + Messages.at(file, line));
         }
     }
 

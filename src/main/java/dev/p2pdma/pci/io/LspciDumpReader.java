@@ -26,8 +26,6 @@ final class LspciDumpReader {
     private static final Pattern ROW_OFFSET = Pattern.compile("[0-9A-Fa-f]{1,4}:");
     /** One well-formed byte of a hex row. */
     private static final Pattern HEX_BYTE = Pattern.compile("[0-9A-Fa-f]{2}");
-    /** Longest line quoted back in a message. */
-    private static final int QUOTE_LIMIT = 60;
 
     private LspciDumpReader() {
     }
@@ -140,11 +138,8 @@ final class LspciDumpReader {
         return line.substring(0, end);
     }
 
-    /** The text, shortened for a one-line message, with control characters shown as '?'. */
+    /** The text, shortened and escaped for a one-line message by the rule of {@link Texts#quote}. */
     static String quote(String text) {
-        String s = text.length() > QUOTE_LIMIT ? text.substring(0, QUOTE_LIMIT) + "..." : text;
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return b.toString();
+        return Texts.quote(text);
     }
 }

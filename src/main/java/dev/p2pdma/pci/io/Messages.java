@@ -18,6 +18,20 @@ final class Messages {
         return "'" + Texts.quote(text) + "'";
     }
 
+    /** What a value is, without any of its content: "a mapping", "a list", "a string", "a number", "a boolean", "null". */
+    static String kindOf(DocNode node) {
+        return switch (node) {
+            case DocNode.Mapping m -> "a mapping";
+            case DocNode.Sequence s -> "a list";
+            case DocNode.Scalar s -> switch (s.kind()) {
+                case STRING -> "a string";
+                case INTEGER, FLOAT -> "a number";
+                case BOOLEAN -> "a boolean";
+                case NULL -> "null";
+            };
+        };
+    }
+
     /** Collapses a parser's multi-line message to its first meaningful lines, joined by "; ". */
     static String oneLine(String message) {
         if (message == null || message.isBlank()) {

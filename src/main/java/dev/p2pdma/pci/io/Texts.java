@@ -1,6 +1,8 @@
 package dev.p2pdma.pci.io;
 
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Small helpers for one-line error messages and sysfs attribute text, with the one rule for quoting
@@ -10,6 +12,8 @@ public final class Texts {
 
     /** The most characters of file content quoted in a message (more is cut and marked with "..."). */
     static final int MAX_QUOTED = 40;
+    /** A fragment quoted in a parser's message: {@code 'x'} or {@code "x"}. */
+    private static final Pattern QUOTED = Pattern.compile("'([^']*)'|\"([^\"]*)\"");
     /** The longest path quoted in a message. */
     private static final int MAX_PATH = 1000;
 
@@ -32,6 +36,21 @@ public final class Texts {
      */
     public static String path(String text) {
         return escape(text, MAX_PATH);
+    }
+
+    /**
+     * A parser's message with every fragment of input it quotes ({@code 'x'} or {@code "x"}) cut and
+     * escaped by the rule of {@link #quote}: parsers quote whole tokens, however long.
+     */
+    public static String capQuoted(String message) {
+        Matcher m = QUOTED.matcher(message);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String q = m.group(1) != null ? "'" + quote(m.group(1)) + "'" : "\"" + quote(m.group(2)) + "\"";
+            m.appendReplacement(sb, Matcher.quoteReplacement(q));
+        }
+        m.appendTail(sb);
+        return sb.toString();
     }
 
     /** Escapes control characters and keeps at most {@code max} characters of {@code text}. */
