@@ -10,7 +10,6 @@ import dev.p2pdma.pci.io.DocNode;
 import dev.p2pdma.pci.io.DocReader;
 import dev.p2pdma.pci.io.ImportException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,6 +26,8 @@ import java.util.Set;
  */
 public final class MapScenarioReader {
 
+    /** What a scenario file is, for messages about a file that is not one. */
+    private static final String KIND = "p2pdma map scenario";
     /** Top-level fields. */
     private static final Set<String> TOP = Set.of("topology", "ram", "era", "direction", "providers", "client", "sg");
     /** Fields of {@code topology}. */
@@ -63,22 +64,23 @@ public final class MapScenarioReader {
         if (!Files.isRegularFile(file)) {
             throw new ImportException(file + ": no such scenario file");
         }
-        String text;
+        byte[] content;
         try {
             if (Files.size(file) > (16 << 20)) {
                 throw new ImportException(file + ": scenario file larger than 16 MiB");
             }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            content = Files.readAllBytes(file);
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new ImportException(file + ": cannot read: " + e.getMessage(), e);
         }
+        String text = new DocReader(file.toString(), KIND).text(content);
         Path base = file.toAbsolutePath().getParent();
         return read(text, file.toString(), base);
     }
 
     /** Reads a scenario from text; relative paths resolve against {@code base}. */
     public static MapScenario read(String text, String fileName, Path base) throws ImportException {
-        DocReader r = new DocReader(fileName, "p2pdma map scenario");
+        DocReader r = new DocReader(fileName, KIND);
         DocNode.Mapping top = r.document(r.parse(text), TOP);
         r.allowOnly(top, TOP, "the scenario");
         MapScenario.TopologySource source = topology(r, r.mapping(r.required(top, "topology", "the scenario").value(), "topology"), base);

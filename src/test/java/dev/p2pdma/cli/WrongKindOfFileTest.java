@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -54,5 +55,19 @@ class WrongKindOfFileTest {
         assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).startsWith("p2pdma: ").contains(f.toString(), kind)
                 .doesNotContain("$6$", "saltsalt", "root:", "daemon", "internal error");
+    }
+
+    @Test
+    void aBinaryOrNonUtf8FileGivenAsAScenarioIsNamedAsNotAScenario() throws Exception {
+        Path binary = dir.resolve("prog");
+        Files.write(binary, new byte[] {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, (byte) 0xff, 'x'});
+        Path latin1 = dir.resolve("latin1.yaml");
+        Files.write(latin1, new byte[] {'r', 'a', 'm', ':', ' ', (byte) 0xe9, '\n'});
+        for (Path f : new Path[] {binary, latin1}) {
+            Cli r = Cli.run("map", "--scenario", f.toString());
+            assertThat(r.status()).as(r.err()).isEqualTo(2);
+            assertThat(r.err().lines().count()).as(r.err()).isEqualTo(1);
+            assertThat(r.err()).startsWith("p2pdma: ").contains(f.toString(), "not a p2pdma map scenario").doesNotContain("Input length");
+        }
     }
 }

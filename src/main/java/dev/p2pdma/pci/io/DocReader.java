@@ -34,6 +34,11 @@ public final class DocReader {
         this.kind = kind;
     }
 
+    /** The file's bytes as text: UTF-8 without NUL bytes, else one line saying it is not of the kind expected. */
+    public String text(byte[] content) throws ImportException {
+        return TopologyFileReader.text(content, file, kind);
+    }
+
     /** Parses YAML or JSON (by extension, else content) into a document tree. */
     public DocNode parse(String text) throws ImportException {
         TopologyFileFormat f = file.endsWith(".json") ? TopologyFileFormat.JSON : TopologyFileFormat.YAML;
