@@ -9,6 +9,7 @@ import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.io.DocNode;
 import dev.p2pdma.pci.io.DocReader;
 import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -225,7 +226,7 @@ public final class MapScenarioReader {
         try {
             check.run();
         } catch (IllegalArgumentException e) {
-            throw r.error(f.line(), key + ": " + String.valueOf(e.getMessage()).replace("--kernel-param ", "").replace("--cpu ", ""));
+            throw r.error(f.line(), key + ": " + Texts.capQuoted(String.valueOf(e.getMessage()).replace("--kernel-param ", "").replace("--cpu ", "")));
         }
     }
 
@@ -259,7 +260,7 @@ public final class MapScenarioReader {
                 }
                 return new MapScenario.P2pPiece(a, off, length(r, r.required(body, "length", "a p2pmem piece")), kind.line());
             }
-            default -> throw r.error(kind.line(), "unknown sg piece kind '" + kind.name() + "' (ram or p2pmem)");
+            default -> throw r.error(kind.line(), "unknown sg piece kind '" + Texts.quote(kind.name()) + "' (ram or p2pmem)");
         }
     }
 
@@ -290,7 +291,7 @@ public final class MapScenarioReader {
 
     private static PciAddress address(DocReader r, DocNode.Field f, String ctx) throws ImportException {
         String t = r.string(f, ctx);
-        return PciAddress.tryParse(t).orElseThrow(() -> r.error(f.line(), ctx + ": '" + t + "' is not a PCI address ([domain:]bus:device.function)"));
+        return PciAddress.tryParse(t).orElseThrow(() -> r.error(f.line(), ctx + ": '" + Texts.quote(t) + "' is not a PCI address ([domain:]bus:device.function)"));
     }
 
     private static String choice(DocReader r, DocNode.Mapping m, String name, String dflt, Set<String> allowed, String ctx) throws ImportException {
@@ -300,7 +301,7 @@ public final class MapScenarioReader {
         }
         String v = r.string(f.get(), ctx);
         if (!allowed.contains(v)) {
-            throw r.error(f.get().line(), ctx + "." + name + " must be one of " + allowed.stream().sorted().toList() + ", got '" + v + "'");
+            throw r.error(f.get().line(), ctx + "." + name + " must be one of " + allowed.stream().sorted().toList() + ", got '" + Texts.quote(v) + "'");
         }
         return v;
     }

@@ -67,7 +67,7 @@ public final class MapScenarioRunner {
             m = LoadedMachine.load(LoadedMachine.SourceKind.valueOf(s.topology().kind().toUpperCase(Locale.ROOT)), s.topology().path(),
                     s.topology().kernelParams(), cpu, UnknownAcsPolicy.NO_REDIRECT);
         } catch (IllegalArgumentException e) {
-            throw new ImportException(file + ": topology: " + e.getMessage());
+            throw new ImportException(file + ": topology: " + Texts.capQuoted(Texts.path(String.valueOf(e.getMessage()))), e);
         }
         requireDevice(m, s.client().device(), file, "client");
         KernelLog log = KernelLog.create();
@@ -77,7 +77,7 @@ public final class MapScenarioRunner {
         long swiotlbBytes = Math.min(SWIOTLB_BYTES, lowTop / 4 / SWIOTLB_SEGMENT_BYTES * SWIOTLB_SEGMENT_BYTES);
         if (swiotlbBytes == 0) {
             throw new ImportException(String.format("%s: ram: only 0x%x bytes of RAM lie below the PCI hole of %s, too few for a swiotlb buffer"
-                    + " (a quarter of it must hold %d KiB)", file, lowTop, m.topology().machine().source(), SWIOTLB_SEGMENT_BYTES >> 10));
+                    + " (a quarter of it must hold %d KiB)", file, lowTop, Texts.path(m.topology().machine().source()), SWIOTLB_SEGMENT_BYTES >> 10));
         }
         long swiotlbStart = lowTop - swiotlbBytes;
         P2pDmaProviders providers = P2pDmaProviders.create(m.decision(), memory, log, new SplittableRandom(42));
@@ -250,13 +250,13 @@ public final class MapScenarioRunner {
         try {
             return step.get();
         } catch (IllegalArgumentException | ArithmeticException e) {
-            throw new ImportException(file + ": " + key + ": " + Texts.path(String.valueOf(e.getMessage())), e);
+            throw new ImportException(file + ": " + key + ": " + Texts.capQuoted(Texts.path(String.valueOf(e.getMessage()))), e);
         }
     }
 
     private static void requireDevice(LoadedMachine m, PciAddress a, String file, String role) throws ImportException {
         if (m.topology().indexOf(a) < 0) {
-            throw new ImportException(file + ": " + role + " " + a + " is not a PCI function of " + m.topology().machine().source());
+            throw new ImportException(file + ": " + role + " " + a + " is not a PCI function of " + Texts.path(m.topology().machine().source()));
         }
     }
 

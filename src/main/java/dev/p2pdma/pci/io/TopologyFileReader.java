@@ -100,7 +100,7 @@ public final class TopologyFileReader {
         } catch (RuntimeException | StackOverflowError e) {
             // a parser bug must not escape as a stack trace: report it on one line
             throw new ImportException(fileName + ": cannot read: " + e.getClass().getSimpleName() + ": "
-                    + Messages.oneLine(String.valueOf(e.getMessage())), e);
+                    + Texts.capQuoted(Messages.oneLine(String.valueOf(e.getMessage()))), e);
         }
     }
 

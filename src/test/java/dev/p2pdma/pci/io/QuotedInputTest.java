@@ -67,6 +67,14 @@ class QuotedInputTest {
     }
 
     @Test
+    void aLongBadValueInAScenarioIsCutToAShortPrefix() {
+        String badAddress = "topology: {sysfs: x.tar.gz}\nclient: {device: " + LONG + "}\nsg: [{ram: {phys: 0, length: 4096}}]\n";
+        assertCutToAShortPrefix(messageOf(() -> MapScenarioReader.read(badAddress, "s.yaml", dir)));
+        String badChoice = "topology: {sysfs: x.tar.gz}\nera: " + LONG + "\n";
+        assertCutToAShortPrefix(messageOf(() -> MapScenarioReader.read(badChoice, "s.yaml", dir)));
+    }
+
+    @Test
     void aScenarioWhoseTopLevelIsNotAMappingQuotesNoneOfIt() {
         String m = messageOf(() -> MapScenarioReader.read("just some secret text\n", "s.yaml", dir));
         assertThat(m).contains("s.yaml", "not a p2pdma map scenario").doesNotContain("secret");
