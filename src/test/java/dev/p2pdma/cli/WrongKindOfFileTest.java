@@ -70,4 +70,16 @@ class WrongKindOfFileTest {
             assertThat(r.err()).startsWith("p2pdma: ").contains(f.toString(), "not a p2pdma map scenario").doesNotContain("Input length");
         }
     }
+
+    @Test
+    void anLspciDumpWhoseFirstLinesAreNotLspciQuotesNoneOfThem() throws Exception {
+        for (String first : new String[] {SHADOW, "    " + SHADOW}) {
+            Path f = dir.resolve("lspci.txt");
+            Files.writeString(f, first + "00:00.0 Host bridge: Intel Corporation 440FX\n");
+            Cli r = Cli.run("matrix", "--lspci", f.toString());
+            assertThat(r.status()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).startsWith("p2pdma: ").contains(f.toString(), "line 1", "not an lspci dump")
+                    .doesNotContain("$6$", "saltsalt", "root:");
+        }
+    }
 }

@@ -55,7 +55,7 @@ final class LspciDumpReader {
             }
             if (Character.isWhitespace(line.charAt(0))) {
                 if (current == null) {
-                    throw new ImportException(where + "indented line before any function header: '" + quote(line.strip()) + "'");
+                    throw notADump(where + "indented line before any function header");
                 }
                 current.addDetail(lineNo, line.strip());
                 continue;
@@ -79,10 +79,18 @@ final class LspciDumpReader {
                 readRow(where, token, line.substring(token.length()), current);
                 continue;
             }
+            if (current == null) {
+                throw notADump(where + "the first line is not a function header (BB:DD.F description)");
+            }
             throw new ImportException(where + "not an lspci line (expected a function header, a hex row or an indented detail line): '"
                     + quote(line.strip()) + "'");
         }
         return entries;
+    }
+
+    /** What comes before the first function header is wrong: likely another kind of file, so the message quotes none of it. */
+    private static ImportException notADump(String whereAndWhat) {
+        return new ImportException(whereAndWhat + ": not an lspci dump");
     }
 
     private static boolean hasValidHeader(String[] lines) {
