@@ -198,10 +198,14 @@ public final class MapScenarioReader {
         if (value.isPresent() && bits.isPresent()) {
             throw r.error(bits.get().line(), "client gives both " + name + " and " + name + "_bits: give one");
         }
-        if (bits.isPresent()) {
-            return dmaBitMask((int) r.bounded(bits.get(), "client", 0, 64));
+        Optional<DocNode.Field> given = bits.isPresent() ? bits : value;
+        long mask = bits.isPresent() ? dmaBitMask((int) r.bounded(bits.get(), "client", 0, 64))
+                : value.isPresent() ? r.unsigned64(value.get(), "client") : dmaBitMask(defaultBits);
+        if (mask == 0 && given.isPresent()) {
+            throw r.error(given.get().line(), "client." + given.get().name() + ": a mask of 0 reaches no memory: "
+                    + "dma_set_mask() refuses it with -EIO, so no driver maps with it");
         }
-        return value.isPresent() ? r.unsigned64(value.get(), "client") : dmaBitMask(defaultBits);
+        return mask;
     }
 
     /**

@@ -62,6 +62,8 @@ class MapScenarioValuesTest {
                 Arguments.of("", "1GiB", "  min_align_mask: 0xffffffff", "", "line 9", "min_align_mask"),
                 Arguments.of("", "1GiB", "  max_segment_size: 0", "", "line 9", "max_segment_size"),
                 Arguments.of("", "1GiB", "  dma_mask_bits: 65", "", "line 9", "dma_mask_bits"),
+                Arguments.of("", "1GiB", "  dma_mask: 0", "", "line 9", "dma_mask"),
+                Arguments.of("", "1GiB", "  coherent_dma_mask_bits: 0", "", "line 9", "coherent_dma_mask_bits"),
                 Arguments.of("", "1GiB", "  dma_ranges: [{cpu: 0, dma: 0, size: 0}]", "", "line 9", "size"),
                 Arguments.of("", "4KiB", "", "", "line 4", "ram"),
                 Arguments.of("", "512KiB", "", "", "line 4", "ram"),
