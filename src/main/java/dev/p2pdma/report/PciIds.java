@@ -2,6 +2,7 @@ package dev.p2pdma.report;
 
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.Texts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -110,41 +111,51 @@ public final class PciIds {
             if (line.isBlank()) {
                 continue;
             }
+            boolean firstEntry = vendors.isEmpty() && classes.isEmpty();
             int tabs = 0;
             while (tabs < line.length() && line.charAt(tabs) == '\t') {
                 tabs++;
             }
             String body = line.substring(tabs);
-            if (tabs == 0 && body.startsWith("C ")) {
-                Entry e = entry(name, lineNo, body.substring(2), 2);
-                baseClass = e.id();
-                subClass = -1;
-                vendor = -1;
-                classes.putIfAbsent(classKey(baseClass, -1, -1), e.name());
-            } else if (tabs == 0) {
-                Entry e = entry(name, lineNo, body, 4);
-                vendor = e.id();
-                device = -1;
-                baseClass = -1;
-                vendors.putIfAbsent(vendor, e.name());
-            } else if (tabs == 1 && vendor >= 0) {
-                Entry e = entry(name, lineNo, body, 4);
-                device = e.id();
-                devices.putIfAbsent(vendor << 16 | device, e.name());
-            } else if (tabs == 2 && vendor >= 0 && device >= 0) {
-                Entry sv = entry(name, lineNo, body, 4);
-                Entry e = entry(name, lineNo, sv.name(), 4);
-                subsystems.putIfAbsent((long) vendor << 48 | (long) device << 32 | (long) sv.id() << 16 | e.id(), e.name());
-            } else if (tabs == 1 && baseClass >= 0) {
-                Entry e = entry(name, lineNo, body, 2);
-                subClass = e.id();
-                classes.putIfAbsent(classKey(baseClass, subClass, -1), e.name());
-            } else if (tabs == 2 && baseClass >= 0 && subClass >= 0) {
-                Entry e = entry(name, lineNo, body, 2);
-                classes.putIfAbsent(classKey(baseClass, subClass, e.id()), e.name());
-            } else {
-                throw new ImportException(name + ":" + lineNo + ": malformed pci.ids line (indented entry without the vendor, device or class it belongs to): "
-                        + shorten(line));
+            try {
+                if (tabs == 0 && body.startsWith("C ")) {
+                    Entry e = entry(name, lineNo, body.substring(2), 2);
+                    baseClass = e.id();
+                    subClass = -1;
+                    vendor = -1;
+                    classes.putIfAbsent(classKey(baseClass, -1, -1), e.name());
+                } else if (tabs == 0) {
+                    Entry e = entry(name, lineNo, body, 4);
+                    vendor = e.id();
+                    device = -1;
+                    baseClass = -1;
+                    vendors.putIfAbsent(vendor, e.name());
+                } else if (tabs == 1 && vendor >= 0) {
+                    Entry e = entry(name, lineNo, body, 4);
+                    device = e.id();
+                    devices.putIfAbsent(vendor << 16 | device, e.name());
+                } else if (tabs == 2 && vendor >= 0 && device >= 0) {
+                    Entry sv = entry(name, lineNo, body, 4);
+                    Entry e = entry(name, lineNo, sv.name(), 4);
+                    subsystems.putIfAbsent((long) vendor << 48 | (long) device << 32 | (long) sv.id() << 16 | e.id(), e.name());
+                } else if (tabs == 1 && baseClass >= 0) {
+                    Entry e = entry(name, lineNo, body, 2);
+                    subClass = e.id();
+                    classes.putIfAbsent(classKey(baseClass, subClass, -1), e.name());
+                } else if (tabs == 2 && baseClass >= 0 && subClass >= 0) {
+                    Entry e = entry(name, lineNo, body, 2);
+                    classes.putIfAbsent(classKey(baseClass, subClass, e.id()), e.name());
+                } else {
+                    throw new ImportException(name + ":" + lineNo + ": malformed pci.ids line (indented entry without the vendor, device or class it belongs to): "
+                            + shorten(line));
+                }
+            } catch (ImportException e) {
+                if (firstEntry) {
+                    // the first entry is already wrong: another kind of file, so show none of it
+                    throw new ImportException(name + ": is not a pci.ids file: line " + lineNo
+                            + ", its first entry, is not a vendor ('VVVV  name') or class ('C CC  name')", e);
+                }
+                throw e;
             }
         }
         String src = name + (version.isEmpty() ? "" : ", version " + version);
@@ -178,8 +189,7 @@ public final class PciIds {
     }
 
     private static String shorten(String line) {
-        String s = line.replace("\t", "\\t");
-        return s.length() > 60 ? s.substring(0, 60) + "..." : s;
+        return "'" + Texts.quote(line) + "'";
     }
 
     /** The key of a class entry: levels not given are -1 and kept apart by flag bits. */

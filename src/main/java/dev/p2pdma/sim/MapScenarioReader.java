@@ -1,12 +1,16 @@
 package dev.p2pdma.sim;
 
+import dev.p2pdma.dma.DmaMasks;
+import dev.p2pdma.dma.Swiotlb;
 import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.pci.CpuInfo;
+import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.io.DocNode;
 import dev.p2pdma.pci.io.DocReader;
 import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.Texts;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +27,8 @@ import java.util.Set;
  */
 public final class MapScenarioReader {
 
+    /** What a scenario file is, for messages about a file that is not one. */
+    private static final String KIND = "p2pdma map scenario";
     /** Top-level fields. */
     private static final Set<String> TOP = Set.of("topology", "ram", "era", "direction", "providers", "client", "sg");
     /** Fields of {@code topology}. */
@@ -43,6 +49,13 @@ public final class MapScenarioReader {
     private static final Set<String> P2P_PIECE = Set.of("provider", "offset", "length");
     /** Largest scatterlist entry: an unsigned int length. */
     private static final long MAX_PIECE_BYTES = 0xFFFF_FFFFL;
+    /**
+     * Least RAM: the swiotlb buffer takes a quarter of the RAM below 4 GiB and needs one segment
+     * (IO_TLB_SEGSIZE slots of IO_TLB_SIZE bytes, 256 KiB), so 1 MiB.
+     */
+    static final long MIN_RAM_BYTES = 4L * Swiotlb.IO_TLB_SEGSIZE * Swiotlb.IO_TLB_SIZE;
+    /** Largest min_align_mask the model holds (an int): 2^31 - 1. */
+    private static final long MAX_MIN_ALIGN_MASK = Integer.MAX_VALUE;
 
     private MapScenarioReader() {
     }
@@ -50,26 +63,27 @@ public final class MapScenarioReader {
     /** Reads and checks a scenario file. */
     public static MapScenario read(Path file) throws ImportException {
         dev.p2pdma.pci.io.InputFiles.requireRegularFile(file, "scenario file");
-        String text;
+        byte[] content;
         try {
             if (Files.size(file) > (16 << 20)) {
                 throw new ImportException(file + ": scenario file larger than 16 MiB");
             }
-            text = Files.readString(file, StandardCharsets.UTF_8);
+            content = Files.readAllBytes(file);
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new ImportException(file + ": cannot read: " + e.getMessage(), e);
         }
+        String text = new DocReader(file.toString(), KIND).text(content);
         Path base = file.toAbsolutePath().getParent();
         return read(text, file.toString(), base);
     }
 
     /** Reads a scenario from text; relative paths resolve against {@code base}. */
     public static MapScenario read(String text, String fileName, Path base) throws ImportException {
-        DocReader r = new DocReader(fileName);
-        DocNode.Mapping top = r.mapping(r.parse(text), "the scenario");
+        DocReader r = new DocReader(fileName, KIND);
+        DocNode.Mapping top = r.document(r.parse(text), TOP);
         r.allowOnly(top, TOP, "the scenario");
         MapScenario.TopologySource source = topology(r, r.mapping(r.required(top, "topology", "the scenario").value(), "topology"), base);
-        long ram = r.optional(top, "ram").isPresent() ? r.bounded(r.optional(top, "ram").get(), "scenario", PageSize.PAGE_SIZE, 1L << 46) : 1L << 30;
+        long ram = r.optional(top, "ram").isPresent() ? r.bounded(r.optional(top, "ram").get(), "scenario", MIN_RAM_BYTES, 1L << 46) : 1L << 30;
         if ((ram & PageSize.PAGE_MASK) != 0) {
             throw r.error(r.optional(top, "ram").get().line(), "ram must be a whole number of 4 KiB pages");
         }
@@ -115,10 +129,16 @@ public final class MapScenarioReader {
         if (r.optional(m, "kernel_params").isPresent()) {
             DocNode.Field f = r.optional(m, "kernel_params").get();
             for (DocNode n : r.list(f.value(), "topology.kernel_params")) {
-                params.add(r.string(new DocNode.Field("kernel_params", n.line(), n), "topology"));
+                DocNode.Field param = new DocNode.Field("kernel_params", n.line(), n);
+                String kv = r.string(param, "topology");
+                checked(r, param, "topology.kernel_params", () -> KernelCommandLine.empty().withOverride(kv));
+                params.add(kv);
             }
         }
         Optional<String> cpu = r.optional(m, "cpu").isPresent() ? Optional.of(r.string(r.optional(m, "cpu").get(), "topology")) : Optional.empty();
+        if (cpu.isPresent()) {
+            checked(r, r.optional(m, "cpu").get(), "topology.cpu", () -> CpuInfo.parseFlag(cpu.get()));
+        }
         return new MapScenario.TopologySource(kind, path, params, cpu);
     }
 
@@ -141,9 +161,8 @@ public final class MapScenarioReader {
         long limit = r.optional(m, "bus_dma_limit").isPresent() ? r.unsigned64(r.optional(m, "bus_dma_limit").get(), "client") : 0;
         long maxSeg = r.optional(m, "max_segment_size").isPresent()
                 ? r.bounded(r.optional(m, "max_segment_size").get(), "client", 1, 0xFFFF_FFFFL) : 65536;
-        long boundary = r.optional(m, "segment_boundary_mask").isPresent()
-                ? r.unsigned64(r.optional(m, "segment_boundary_mask").get(), "client") : 0xFFFF_FFFFL;
-        long minAlign = r.optional(m, "min_align_mask").isPresent() ? r.bounded(r.optional(m, "min_align_mask").get(), "client", 0, 0xFFFF_FFFFL) : 0;
+        long boundary = lowBitMask(r, m, "segment_boundary_mask", 0xFFFF_FFFFL, -1L);
+        long minAlign = lowBitMask(r, m, "min_align_mask", 0, MAX_MIN_ALIGN_MASK);
         boolean isCoherent = r.optional(m, "coherent").isEmpty() || r.bool(r.optional(m, "coherent").get(), "client");
         String swiotlb = choice(r, m, "swiotlb", "auto", Set.of("auto", "force", "off"), "client");
         List<MapScenario.DmaRange> ranges = new ArrayList<>();
@@ -177,10 +196,40 @@ public final class MapScenarioReader {
         if (value.isPresent() && bits.isPresent()) {
             throw r.error(bits.get().line(), "client gives both " + name + " and " + name + "_bits: give one");
         }
-        if (bits.isPresent()) {
-            return dmaBitMask((int) r.bounded(bits.get(), "client", 0, 64));
+        Optional<DocNode.Field> given = bits.isPresent() ? bits : value;
+        long mask = bits.isPresent() ? dmaBitMask((int) r.bounded(bits.get(), "client", 0, 64))
+                : value.isPresent() ? r.unsigned64(value.get(), "client") : dmaBitMask(defaultBits);
+        if (mask == 0 && given.isPresent()) {
+            throw r.error(given.get().line(), "client." + given.get().name() + ": a mask of 0 reaches no memory: "
+                    + "dma_set_mask() refuses it with -EIO, so no driver maps with it");
         }
-        return value.isPresent() ? r.unsigned64(value.get(), "client") : dmaBitMask(defaultBits);
+        return mask;
+    }
+
+    /**
+     * A mask that must be {@code 2^k - 1} (dma_set_seg_boundary(), dma_set_min_align_mask()) and at
+     * most {@code max} (unsigned); {@code dflt} when absent.
+     */
+    private static long lowBitMask(DocReader r, DocNode.Mapping m, String name, long dflt, long max) throws ImportException {
+        Optional<DocNode.Field> f = r.optional(m, name);
+        if (f.isEmpty()) {
+            return dflt;
+        }
+        long v = r.unsigned64(f.get(), "client");
+        if (!DmaMasks.isLowBitMask(v) || Long.compareUnsigned(v, max) > 0) {
+            throw r.error(f.get().line(), String.format("client.%s: 0x%x is not a mask of low bits 2^k-1%s (e.g. 0xfff)", name, v,
+                    max == -1L ? "" : String.format(" up to 0x%x", max)));
+        }
+        return v;
+    }
+
+    /** Runs a model check on a value read from {@code f}; its refusal becomes one line naming the line and key. */
+    private static void checked(DocReader r, DocNode.Field f, String key, Runnable check) throws ImportException {
+        try {
+            check.run();
+        } catch (IllegalArgumentException e) {
+            throw r.error(f.line(), key + ": " + Texts.capQuoted(String.valueOf(e.getMessage()).replace("--kernel-param ", "").replace("--cpu ", "")));
+        }
     }
 
     /** DMA_BIT_MASK(n). */
@@ -213,7 +262,7 @@ public final class MapScenarioReader {
                 }
                 return new MapScenario.P2pPiece(a, off, length(r, r.required(body, "length", "a p2pmem piece")), kind.line());
             }
-            default -> throw r.error(kind.line(), "unknown sg piece kind '" + kind.name() + "' (ram or p2pmem)");
+            default -> throw r.error(kind.line(), "unknown sg piece kind '" + Texts.quote(kind.name()) + "' (ram or p2pmem)");
         }
     }
 
@@ -244,7 +293,7 @@ public final class MapScenarioReader {
 
     private static PciAddress address(DocReader r, DocNode.Field f, String ctx) throws ImportException {
         String t = r.string(f, ctx);
-        return PciAddress.tryParse(t).orElseThrow(() -> r.error(f.line(), ctx + ": '" + t + "' is not a PCI address ([domain:]bus:device.function)"));
+        return PciAddress.tryParse(t).orElseThrow(() -> r.error(f.line(), ctx + ": '" + Texts.quote(t) + "' is not a PCI address ([domain:]bus:device.function)"));
     }
 
     private static String choice(DocReader r, DocNode.Mapping m, String name, String dflt, Set<String> allowed, String ctx) throws ImportException {
@@ -254,7 +303,7 @@ public final class MapScenarioReader {
         }
         String v = r.string(f.get(), ctx);
         if (!allowed.contains(v)) {
-            throw r.error(f.get().line(), ctx + "." + name + " must be one of " + allowed.stream().sorted().toList() + ", got '" + v + "'");
+            throw r.error(f.get().line(), ctx + "." + name + " must be one of " + allowed.stream().sorted().toList() + ", got '" + Texts.quote(v) + "'");
         }
         return v;
     }

@@ -31,6 +31,7 @@ import dev.p2pdma.p2pdma.UnknownAcsPolicy;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.Texts;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import java.util.ArrayList;
@@ -38,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Runs a {@link MapScenario}: loads the machine, registers and publishes the p2pmem providers
@@ -51,6 +53,8 @@ public final class MapScenarioRunner {
 
     /** Largest swiotlb buffer: IO_TLB_DEFAULT_SIZE. */
     private static final long SWIOTLB_BYTES = Swiotlb.IO_TLB_DEFAULT_SIZE;
+    /** The swiotlb buffer is a whole number of segments of IO_TLB_SEGSIZE slots: 256 KiB. */
+    private static final long SWIOTLB_SEGMENT_BYTES = (long) Swiotlb.IO_TLB_SEGSIZE * Swiotlb.IO_TLB_SIZE;
 
     private MapScenarioRunner() {
     }
@@ -63,28 +67,33 @@ public final class MapScenarioRunner {
             m = LoadedMachine.load(LoadedMachine.SourceKind.valueOf(s.topology().kind().toUpperCase(Locale.ROOT)), s.topology().path(),
                     s.topology().kernelParams(), cpu, UnknownAcsPolicy.NO_REDIRECT);
         } catch (IllegalArgumentException e) {
-            throw new ImportException(file + ": topology: " + e.getMessage());
+            throw new ImportException(file + ": topology: " + Texts.capQuoted(Texts.path(String.valueOf(e.getMessage()))), e);
         }
         requireDevice(m, s.client().device(), file, "client");
         KernelLog log = KernelLog.create();
-        PhysicalMemory memory = PhysicalMemory.forTopology(m.topology(), s.ramBytes());
-        // like memblock_alloc_low(): the bounce buffer sits below 4 GiB so 32-bit devices reach it
+        PhysicalMemory memory = applying(file, "ram", () -> PhysicalMemory.forTopology(m.topology(), s.ramBytes()));
+        // like memblock_alloc_low(): the bounce buffer sits below 4 GiB so 32-bit devices reach it; whole segments only
         long lowTop = memory.regions().get(0).sizeBytes();
-        long swiotlbBytes = Math.min(SWIOTLB_BYTES, PageSize.alignDown(lowTop / 4));
+        long swiotlbBytes = Math.min(SWIOTLB_BYTES, lowTop / 4 / SWIOTLB_SEGMENT_BYTES * SWIOTLB_SEGMENT_BYTES);
+        if (swiotlbBytes == 0) {
+            throw new ImportException(String.format("%s: ram: only 0x%x bytes of RAM lie below the PCI hole of %s, too few for a swiotlb buffer"
+                    + " (a quarter of it must hold %d KiB)", file, lowTop, Texts.path(m.topology().machine().source()), SWIOTLB_SEGMENT_BYTES >> 10));
+        }
         long swiotlbStart = lowTop - swiotlbBytes;
         P2pDmaProviders providers = P2pDmaProviders.create(m.decision(), memory, log, new SplittableRandom(42));
         for (MapScenario.Provider p : s.providers()) {
             requireDevice(m, p.device(), file, "provider");
-            Optional<Errno> err = providers.addResource(p.device(), p.bar(), p.sizeBytes(), p.offsetBytes());
+            Optional<Errno> err = applying(file, "providers: " + p.device(),
+                    () -> providers.addResource(p.device(), p.bar(), p.sizeBytes(), p.offsetBytes()));
             if (err.isPresent()) {
                 throw new ImportException(file + ": provider " + p.device() + " BAR " + p.bar() + ": pci_p2pdma_add_resource() failed with -"
                         + err.get() + lastLine(log));
             }
             providers.publish(p.device(), p.publish());
         }
-        Swiotlb tlb = Swiotlb.create(memory, swiotlbStart, (int) (swiotlbBytes / Swiotlb.IO_TLB_SIZE), 1);
-        Optional<IommuDomain> domain = domain(s.client(), m, memory);
-        DmaDevice dev = device(s.client(), m, tlb, domain);
+        Swiotlb tlb = applying(file, "ram", () -> Swiotlb.create(memory, swiotlbStart, (int) (swiotlbBytes / Swiotlb.IO_TLB_SIZE), 1));
+        Optional<IommuDomain> domain = applying(file, "client.iommu", () -> domain(s.client(), m, memory));
+        DmaDevice dev = device(s.client(), m, tlb, domain, file);
         SgTable sgt = new SgTable();
         if (sgt.alloc(s.pieces().size()).isPresent()) {
             throw new ImportException(file + ": cannot allocate a scatterlist of " + s.pieces().size() + " entries");
@@ -204,31 +213,50 @@ public final class MapScenarioRunner {
         return Optional.of(IommuDomain.dma(group, mode, IommuDomain.reservedRegionsOf(memory), () -> 0L));
     }
 
-    private static DmaDevice device(MapScenario.Client c, LoadedMachine m, Swiotlb tlb, Optional<IommuDomain> domain) {
-        DmaDevice.Builder b = DmaDevice.forPci(m.topology(), c.device())
-                .dmaMask(c.dmaMask())
-                .coherentDmaMask(c.coherentDmaMask())
-                .busDmaLimit(c.busDmaLimit())
-                .maxSegmentBytes((int) Math.min(c.maxSegmentSize(), Integer.MAX_VALUE))
-                .segmentBoundaryMask(c.segmentBoundaryMask())
-                .minAlignMask((int) c.minAlignMask())
-                .coherent(c.coherent())
-                .ops(domain.isPresent() ? IommuDmaOps.forDevice(domain.get(), true)
-                        : c.backend().equals("no-p2p") ? LegacyDmaOps.create() : DirectDmaOps.INSTANCE);
+    /**
+     * The client's struct device, each parameter applied as its own step so that a value the model
+     * refuses (the reader checks them all first: this is a safety net) names its key.
+     */
+    private static DmaDevice device(MapScenario.Client c, LoadedMachine m, Swiotlb tlb, Optional<IommuDomain> domain, String file)
+            throws ImportException {
+        DmaDevice.Builder b = applying(file, "client.device", () -> DmaDevice.forPci(m.topology(), c.device()));
+        applying(file, "client.dma_mask", () -> b.dmaMask(c.dmaMask()));
+        applying(file, "client.coherent_dma_mask", () -> b.coherentDmaMask(c.coherentDmaMask()));
+        applying(file, "client.bus_dma_limit", () -> b.busDmaLimit(c.busDmaLimit()));
+        applying(file, "client.max_segment_size", () -> b.maxSegmentBytes((int) Math.min(c.maxSegmentSize(), Integer.MAX_VALUE)));
+        applying(file, "client.segment_boundary_mask", () -> b.segmentBoundaryMask(c.segmentBoundaryMask()));
+        applying(file, "client.min_align_mask", () -> b.minAlignMask(Math.toIntExact(c.minAlignMask())));
+        b.coherent(c.coherent());
+        b.ops(domain.isPresent() ? IommuDmaOps.forDevice(domain.get(), true)
+                : c.backend().equals("no-p2p") ? LegacyDmaOps.create() : DirectDmaOps.INSTANCE);
         if (!c.dmaRanges().isEmpty()) {
-            b.rangeMap(c.dmaRanges().stream().map(r -> new DmaRange(r.cpuStart(), r.dmaStart(), r.sizeBytes())).toList());
+            applying(file, "client.dma_ranges",
+                    () -> b.rangeMap(c.dmaRanges().stream().map(r -> new DmaRange(r.cpuStart(), r.dmaStart(), r.sizeBytes())).toList()));
         }
         switch (c.swiotlb()) {
             case "force" -> b.swiotlbForceBounce(tlb);
             case "off" -> b.noSwiotlb();
             default -> b.swiotlb(tlb);
         }
-        return b.build();
+        return applying(file, "client", b::build);
+    }
+
+    /**
+     * Runs one step that turns a scenario value into a model object; an argument check the model
+     * makes (IllegalArgumentException, ArithmeticException) becomes one bad-input line naming the
+     * file and the key being applied.
+     */
+    private static <T> T applying(String file, String key, Supplier<T> step) throws ImportException {
+        try {
+            return step.get();
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new ImportException(file + ": " + key + ": " + Texts.capQuoted(Texts.path(String.valueOf(e.getMessage()))), e);
+        }
     }
 
     private static void requireDevice(LoadedMachine m, PciAddress a, String file, String role) throws ImportException {
         if (m.topology().indexOf(a) < 0) {
-            throw new ImportException(file + ": " + role + " " + a + " is not a PCI function of " + m.topology().machine().source());
+            throw new ImportException(file + ": " + role + " " + a + " is not a PCI function of " + Texts.path(m.topology().machine().source()));
         }
     }
 

@@ -83,10 +83,12 @@ class PciIdsTest {
     void aMalformedLineIsOneErrorNamingTheFileAndLine() {
         assertThatThrownBy(() -> parse("8086  Intel\n\t29c0  ok\n\tzz99  bad id\n"))
                 .isInstanceOf(ImportException.class).hasMessageStartingWith("test.ids:3: malformed pci.ids line").hasMessageNotContaining("\n");
+        // a first entry that is already wrong: not a pci.ids file, and none of it is quoted
         assertThatThrownBy(() -> parse("\t29c0  device before any vendor\n"))
-                .isInstanceOf(ImportException.class).hasMessageStartingWith("test.ids:1: malformed pci.ids line");
+                .isInstanceOf(ImportException.class).hasMessageStartingWith("test.ids: is not a pci.ids file: line 1")
+                .hasMessageNotContaining("device before");
         assertThatThrownBy(() -> parse("8086\n"))
-                .isInstanceOf(ImportException.class).hasMessageStartingWith("test.ids:1:");
+                .isInstanceOf(ImportException.class).hasMessageStartingWith("test.ids: is not a pci.ids file: line 1");
         assertThatThrownBy(() -> parse("8086  Intel\n\t29c0   \n"))
                 .isInstanceOf(ImportException.class).hasMessageContaining("test.ids:2: malformed pci.ids line (no name");
     }

@@ -25,16 +25,42 @@ public final class DocReader {
 
     /** The file name used in messages. */
     private final String file;
+    /** What the file should be, for messages: "p2pdma map scenario". */
+    private final String kind;
 
-    /** A reader whose messages name {@code file}. */
-    public DocReader(String file) {
+    /** A reader whose messages name {@code file} and, when it is not one, the {@code kind} of document it should be. */
+    public DocReader(String file, String kind) {
         this.file = file;
+        this.kind = kind;
+    }
+
+    /** The file's bytes as text: UTF-8 without NUL bytes, else one line saying it is not of the kind expected. */
+    public String text(byte[] content) throws ImportException {
+        return TopologyFileReader.text(content, file, kind);
     }
 
     /** Parses YAML or JSON (by extension, else content) into a document tree. */
     public DocNode parse(String text) throws ImportException {
         TopologyFileFormat f = file.endsWith(".json") ? TopologyFileFormat.JSON : TopologyFileFormat.YAML;
-        return DocumentParser.parse(text, f, file);
+        return DocumentParser.parse(text, f, file, kind);
+    }
+
+    /**
+     * The document's top level: a mapping whose first key is one of {@code known}. Anything else is
+     * taken for another kind of file, and the message quotes none of it.
+     */
+    public DocNode.Mapping document(DocNode root, Set<String> known) throws ImportException {
+        String expected = "a YAML or JSON mapping of " + String.join(", ", known.stream().sorted().toList());
+        if (!(root instanceof DocNode.Mapping m)) {
+            throw new ImportException(file + ": is not a " + kind + " (" + expected + "): its top level is " + Messages.kindOf(root));
+        }
+        Optional<DocNode.Field> first = m.fields().values().stream().findFirst();
+        if (first.isPresent() && !known.contains(first.get().name())) {
+            int line = first.get().line();
+            throw new ImportException(file + ": is not a " + kind + " (" + expected + "): its first key is none of these"
+                    + (line > 0 ? " (line " + line + ")" : ""));
+        }
+        return m;
     }
 
     /** An error at a line. */

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
@@ -26,7 +27,8 @@ import tools.jackson.dataformat.yaml.YAMLParser;
  * aliases and tags (so "billion laughs" stops at its first anchor), duplicate keys, nesting deeper
  * than {@link #MAX_DEPTH}, more than one document.
  *
- * <p>Stateless and thread-safe (the Jackson mappers are shared, read-only).
+ * <p>Stateless and thread-safe (the Jackson mappers are shared and read-only; the YAML ones, one per
+ * read-buffer size, are made on first use).
  */
 public final class DocumentParser {
 
@@ -47,19 +49,58 @@ public final class DocumentParser {
             .streamReadConstraints(constraints())
             .build()).build();
 
-    /** The YAML reader. */
-    private static final ObjectMapper YAML = YAMLMapper.builder(YAMLFactory.builder()
-            .streamReadConstraints(constraints())
-            .loadSettings(LoadSettings.builder()
-                    .setCodePointLimit(TopologyFileReader.MAX_FILE_BYTES)
-                    .setMaxAliasesForCollections(0)
-                    // duplicate keys are refused below, with both lines in the message
-                    .setAllowDuplicateKeys(true)
-                    .setUseMarks(true)
-                    .build())
-            .build()).build();
+    /**
+     * Smallest YAML read buffer, as a power of two: 64 KiB characters. snakeyaml-engine's reader
+     * copies the unread part of its window each time it refills it by one buffer, and a scanner
+     * peeking along a long token (a comment, a string) keeps the whole token unread: with its
+     * default 1 KiB buffer a line of n characters costs n^2/1024 copies. A buffer at least as long
+     * as the longest line bounds the copies by the file's size.
+     */
+    private static final int MIN_YAML_BUFFER_SHIFT = 16;
+
+    /** Largest YAML read buffer, as a power of two: enough for a line as long as the largest file. */
+    private static final int MAX_YAML_BUFFER_SHIFT = 32 - Integer.numberOfLeadingZeros(TopologyFileReader.MAX_FILE_BYTES);
+
+    /** YAML readers by read-buffer size (index: the size's power of two), made on first use; thread-safe. */
+    private static final AtomicReferenceArray<ObjectMapper> YAML = new AtomicReferenceArray<>(MAX_YAML_BUFFER_SHIFT + 1);
 
     private DocumentParser() {
+    }
+
+    /** The YAML reader whose read buffer holds the longest line of {@code text}, so reading it is linear. */
+    static ObjectMapper yamlFor(String text) {
+        int shift = Math.clamp(32 - Integer.numberOfLeadingZeros(longestLineChars(text)), MIN_YAML_BUFFER_SHIFT, MAX_YAML_BUFFER_SHIFT);
+        ObjectMapper m = YAML.get(shift);
+        if (m == null) {
+            YAML.compareAndSet(shift, null, yamlMapper(1 << shift));
+            m = YAML.get(shift);
+        }
+        return m;
+    }
+
+    /** Characters in the longest line (counting its line break). */
+    static int longestLineChars(String text) {
+        int longest = 0;
+        int start = 0;
+        for (int i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', start)) {
+            longest = Math.max(longest, i + 1 - start);
+            start = i + 1;
+        }
+        return Math.max(longest, text.length() - start);
+    }
+
+    private static ObjectMapper yamlMapper(int bufferChars) {
+        return YAMLMapper.builder(YAMLFactory.builder()
+                .streamReadConstraints(constraints())
+                .loadSettings(LoadSettings.builder()
+                        .setCodePointLimit(TopologyFileReader.MAX_FILE_BYTES)
+                        .setMaxAliasesForCollections(0)
+                        // duplicate keys are refused below, with both lines in the message
+                        .setAllowDuplicateKeys(true)
+                        .setUseMarks(true)
+                        .setBufferSize(bufferChars)
+                        .build())
+                .build()).build();
     }
 
     private static StreamReadConstraints constraints() {
@@ -73,7 +114,7 @@ public final class DocumentParser {
     }
 
     /**
-     * Parses one document.
+     * Parses one topology document.
      *
      * @param text   the file's text (already checked to be UTF-8 without NUL bytes)
      * @param format which syntax
@@ -81,13 +122,28 @@ public final class DocumentParser {
      * @throws ImportException one line naming the file and line
      */
     public static DocNode parse(String text, TopologyFileFormat format, String file) throws ImportException {
-        ObjectMapper mapper = format == TopologyFileFormat.JSON ? JSON : YAML;
+        return parse(text, format, file, TopologyFileFormat.DOCUMENT_VERSION + " topology file");
+    }
+
+    /**
+     * Parses one document of a given kind. A file whose first value does not parse is not taken
+     * for a broken document of that kind: the message says it is not one and quotes none of it.
+     *
+     * @param text   the file's text (already checked to be UTF-8 without NUL bytes)
+     * @param format which syntax
+     * @param file   the file's name for messages
+     * @param kind   what the file should be, for messages ("p2pdma map scenario")
+     * @throws ImportException one line naming the file and line
+     */
+    public static DocNode parse(String text, TopologyFileFormat format, String file, String kind) throws ImportException {
+        ObjectMapper mapper = format == TopologyFileFormat.JSON ? JSON : yamlFor(text);
+        int[] count = new int[1];
         try (JsonParser p = mapper.createParser(text)) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                throw new ImportException(file + ": holds no " + format + " document (expected a p2pdma-topology/1 file)");
+                throw new ImportException(file + ": holds no " + format + " document (expected a " + kind + ")");
             }
-            DocNode root = value(p, first, 1, file, new int[1]);
+            DocNode root = value(p, first, 1, file, count);
             JsonToken extra = p.nextToken();
             if (extra != null) {
                 throw new ImportException("more than one " + format + " document in the file: the second starts here"
@@ -98,7 +154,13 @@ public final class DocumentParser {
             int line = e.getCause() instanceof MarkedYamlEngineException y && y.getProblemMark().isPresent()
                     ? y.getProblemMark().get().getLine() + 1
                     : line(e.getLocation());
-            throw new ImportException("malformed " + format + ": " + Messages.oneLine(e.getOriginalMessage()) + Messages.at(file, line));
+            if (count[0] == 0) {
+                // not even the first value parses: likely another kind of file, so show none of it
+                throw new ImportException(file + ": is not a " + kind + ": it does not start as a " + format + " document"
+                        + (line > 0 ? " (line " + line + ")" : ""));
+            }
+            throw new ImportException("malformed " + format + ": " + Texts.capQuoted(Messages.oneLine(e.getOriginalMessage()))
+                    + Messages.at(file, line));
         }
     }
 

@@ -85,6 +85,8 @@ final class HwlocXmlReader {
     private long objectCount;
     /** See {@link Document#ignoredWithBusId()}. */
     private int ignoredWithBusId;
+    /** Whether the root {@code <topology>} element was seen: before it, a parse error means another kind of file. */
+    private boolean sawRoot;
 
     private HwlocXmlReader(String source) {
         this.source = source;
@@ -191,7 +193,6 @@ final class HwlocXmlReader {
             throw notWellFormed(e, 1);
         }
         Optional<String> version = Optional.empty();
-        boolean sawRoot = false;
         boolean rootClosed = false;
         try {
             while (hasNext(r)) {
@@ -415,28 +416,29 @@ final class HwlocXmlReader {
         if (at >= 0) {
             msg = msg.substring(at + "Message: ".length());
         }
-        msg = oneLine(msg);
+        msg = Texts.capQuoted(oneLine(msg));
         if (msg.contains("was referenced, but not declared")) {
             msg += " (entity declarations and DTDs are not processed)";
         } else if (msg.contains("must start and end within the same entity") || msg.contains("Premature end of file")) {
             msg = "the file ends inside the document (truncated?): " + msg;
         }
-        return new ImportException(source + ":" + line + ": not well-formed XML: " + msg, e);
+        // before the root element: some other kind of file, which the parser's message does not quote
+        String kind = sawRoot ? "" : ", not an hwloc XML file";
+        return new ImportException(source + ":" + line + ": not well-formed XML" + kind + ": " + msg, e);
     }
 
     private ImportException fail(int line, String what) {
         return new ImportException(source + ":" + line + ": " + what);
     }
 
-    /** Quotes untrusted text for a message: one line, at most 60 characters. */
+    /** Quotes untrusted text for a message by the rule of {@link Texts#quote}. */
     static String clip(String text) {
         return "'" + bare(text) + "'";
     }
 
-    /** Untrusted text for a message, unquoted: one line, at most 60 characters. */
+    /** Untrusted text for a message, unquoted, by the rule of {@link Texts#quote}. */
     static String bare(String text) {
-        String s = oneLine(text);
-        return s.length() > 60 ? s.substring(0, 57) + "..." : s;
+        return Texts.quote(text);
     }
 
     /** Replaces line breaks and other control characters with spaces and trims. */

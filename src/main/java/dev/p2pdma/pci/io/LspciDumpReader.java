@@ -26,8 +26,6 @@ final class LspciDumpReader {
     private static final Pattern ROW_OFFSET = Pattern.compile("[0-9A-Fa-f]{1,4}:");
     /** One well-formed byte of a hex row. */
     private static final Pattern HEX_BYTE = Pattern.compile("[0-9A-Fa-f]{2}");
-    /** Longest line quoted back in a message. */
-    private static final int QUOTE_LIMIT = 60;
 
     private LspciDumpReader() {
     }
@@ -57,7 +55,7 @@ final class LspciDumpReader {
             }
             if (Character.isWhitespace(line.charAt(0))) {
                 if (current == null) {
-                    throw new ImportException(where + "indented line before any function header: '" + quote(line.strip()) + "'");
+                    throw notADump(where + "indented line before any function header");
                 }
                 current.addDetail(lineNo, line.strip());
                 continue;
@@ -81,10 +79,18 @@ final class LspciDumpReader {
                 readRow(where, token, line.substring(token.length()), current);
                 continue;
             }
+            if (current == null) {
+                throw notADump(where + "the first line is not a function header (BB:DD.F description)");
+            }
             throw new ImportException(where + "not an lspci line (expected a function header, a hex row or an indented detail line): '"
                     + quote(line.strip()) + "'");
         }
         return entries;
+    }
+
+    /** What comes before the first function header is wrong: likely another kind of file, so the message quotes none of it. */
+    private static ImportException notADump(String whereAndWhat) {
+        return new ImportException(whereAndWhat + ": not an lspci dump");
     }
 
     private static boolean hasValidHeader(String[] lines) {
@@ -140,11 +146,8 @@ final class LspciDumpReader {
         return line.substring(0, end);
     }
 
-    /** The text, shortened for a one-line message, with control characters shown as '?'. */
+    /** The text, shortened and escaped for a one-line message by the rule of {@link Texts#quote}. */
     static String quote(String text) {
-        String s = text.length() > QUOTE_LIMIT ? text.substring(0, QUOTE_LIMIT) + "..." : text;
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
-        return b.toString();
+        return Texts.quote(text);
     }
 }

@@ -5,9 +5,6 @@ package dev.p2pdma.pci.io;
  */
 final class Messages {
 
-    /** Longest piece of user text quoted in a message. */
-    private static final int MAX_QUOTED = 80;
-
     private Messages() {
     }
 
@@ -16,26 +13,23 @@ final class Messages {
         return line > 0 ? " (" + file + " line " + line + ")" : " (" + file + ")";
     }
 
-    /** {@code 'text'} with control characters escaped and long text cut, so a message stays one line. */
+    /** {@code 'text'}: the text quoted by the one rule of {@link Texts#quote}, inside single quotes. */
     static String quote(String text) {
-        StringBuilder sb = new StringBuilder("'");
-        int n = Math.min(text.length(), MAX_QUOTED);
-        for (int i = 0; i < n; i++) {
-            char c = text.charAt(i);
-            if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '\t') {
-                sb.append("\\t");
-            } else if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        if (text.length() > MAX_QUOTED) {
-            sb.append("...");
-        }
-        return sb.append('\'').toString();
+        return "'" + Texts.quote(text) + "'";
+    }
+
+    /** What a value is, without any of its content: "a mapping", "a list", "a string", "a number", "a boolean", "null". */
+    static String kindOf(DocNode node) {
+        return switch (node) {
+            case DocNode.Mapping m -> "a mapping";
+            case DocNode.Sequence s -> "a list";
+            case DocNode.Scalar s -> switch (s.kind()) {
+                case STRING -> "a string";
+                case INTEGER, FLOAT -> "a number";
+                case BOOLEAN -> "a boolean";
+                case NULL -> "null";
+            };
+        };
     }
 
     /** Collapses a parser's multi-line message to its first meaningful lines, joined by "; ". */

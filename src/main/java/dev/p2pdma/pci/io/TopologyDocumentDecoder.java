@@ -102,7 +102,7 @@ final class TopologyDocumentDecoder {
     /** Decodes the whole document. */
     PciTopology decode(DocNode root) throws ImportException {
         if (!(root instanceof DocNode.Mapping doc)) {
-            throw new ImportException("not a p2pdma topology file: the document is " + root.describe()
+            throw new ImportException("not a p2pdma topology file: the document is " + Messages.kindOf(root)
                     + ", expected a mapping starting with 'format: " + TopologyFileFormat.DOCUMENT_VERSION + "'"
                     + Messages.at(file, root.line()));
         }

@@ -90,7 +90,7 @@ public final class TopologyFileReader {
         if (content.length > MAX_FILE_BYTES) {
             throw tooLarge(fileName, content.length);
         }
-        String text = text(content, fileName);
+        String text = text(content, fileName, "YAML or JSON topology file");
         if (text.isBlank()) {
             throw new ImportException(fileName + ": is empty (expected a " + TopologyFileFormat.DOCUMENT_VERSION + " file)");
         }
@@ -100,7 +100,7 @@ public final class TopologyFileReader {
         } catch (RuntimeException | StackOverflowError e) {
             // a parser bug must not escape as a stack trace: report it on one line
             throw new ImportException(fileName + ": cannot read: " + e.getClass().getSimpleName() + ": "
-                    + Messages.oneLine(String.valueOf(e.getMessage())), e);
+                    + Texts.capQuoted(Messages.oneLine(String.valueOf(e.getMessage()))), e);
         }
     }
 
@@ -108,11 +108,14 @@ public final class TopologyFileReader {
         return new ImportException(name + ": is " + size + " bytes; a topology file may have at most " + MAX_FILE_BYTES + " bytes");
     }
 
-    /** The content as text: UTF-8 (an initial byte order mark dropped), refusing NUL bytes and bad encodings. */
-    private static String text(byte[] content, String fileName) throws ImportException {
+    /**
+     * The content as text: UTF-8 (an initial byte order mark dropped), refusing NUL bytes and bad
+     * encodings as not a {@code kind} ("YAML or JSON topology file").
+     */
+    static String text(byte[] content, String fileName, String kind) throws ImportException {
         for (int i = 0; i < content.length; i++) {
             if (content[i] == 0) {
-                throw new ImportException(fileName + ": is binary (NUL byte at offset " + i + "), not a YAML or JSON topology file");
+                throw new ImportException(fileName + ": is binary (NUL byte at offset " + i + "), not a " + kind);
             }
         }
         int start = TopologyFileFormat.startsWithBom(content) ? 3 : 0;
@@ -127,7 +130,7 @@ public final class TopologyFileReader {
         }
         if (r.isError()) {
             throw new ImportException(fileName + ": is not UTF-8 text (invalid byte at offset " + in.position()
-                    + "), not a YAML or JSON topology file");
+                    + "), not a " + kind);
         }
         out.flip();
         return out.toString();

@@ -277,7 +277,7 @@ class HwlocXmlBadInputTest {
     @Test
     void controlCharactersInBadValuesDoNotBreakTheMessageLine(@TempDir Path dir) throws IOException {
         String msg = failure(dir, "ctl.xml", v2(hostBridge("0000:[00-00]"), device("0000:00:04.0&#10;x"), end()));
-        assertThat(msg).contains("malformed pci_busid '0000:00:04.0 x'");
+        assertThat(msg).contains("malformed pci_busid '0000:00:04.0\\nx'");
     }
 
     @Test

@@ -264,7 +264,7 @@ class TopologyFileBadInputTest {
                 .contains("not a p2pdma topology file: no 'format' field (expected 'format: p2pdma-topology/1')");
         assertThat(yaml(BASE.replace("p2pdma-topology/1", "1"))).contains("not a p2pdma topology file: 'format' is the number 1");
         assertThat(yaml("- a\n- b\n")).contains("not a p2pdma topology file: the document is a list");
-        assertThat(yaml("just some words\n")).contains("not a p2pdma topology file: the document is the string 'just some words'");
+        assertThat(yaml("just some words\n")).contains("not a p2pdma topology file: the document is a string").doesNotContain("some words");
         assertThat(message("[1, 2]", "t.json")).contains("the document is a list");
     }
 
