@@ -98,6 +98,10 @@ public final class Main implements Runnable {
                 err.println("p2pdma: " + TerminalText.printable(String.valueOf(ex.getMessage())));
                 return EXIT_BAD_INPUT;
             }
+            if (ex instanceof OutputWriteError) {
+                err.println("p2pdma: " + TerminalText.printable(String.valueOf(ex.getMessage())));
+                return EXIT_INTERNAL;
+            }
             if (ex instanceof java.io.UncheckedIOException io) {
                 err.println("p2pdma: " + TerminalText.printable(String.valueOf(io.getCause().getMessage())));
                 return EXIT_BAD_INPUT;

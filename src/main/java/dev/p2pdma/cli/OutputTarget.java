@@ -1,5 +1,7 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.OutputFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +14,9 @@ import java.nio.file.Path;
 
 /**
  * Where {@code -o} sends a command's document: a file, or standard output for {@code -}. Problems
- * with the path are {@link UsageError}s naming the option and path (exit status 2). Value; thread-safe.
+ * with the path are {@link UsageError}s naming the option and path (exit status 2); a file is
+ * written as {@link OutputFile} writes it (a new name or a regular file only, replaced in one
+ * step), and a failure while writing is an {@link OutputWriteError} (exit status 1). Value; thread-safe.
  *
  * @param option the option as the user typed it, for messages ("-o")
  * @param value  the path, or "-" for standard output
@@ -51,6 +55,11 @@ record OutputTarget(String option, String value) {
         if (Files.exists(p) && !Files.isWritable(p)) {
             throw new UsageError(option + " " + value + ": not writable (permission denied)");
         }
+        try {
+            OutputFile.check(p);
+        } catch (ImportException e) {
+            throw new UsageError(e.getMessage());
+        }
         return p;
     }
 
@@ -87,10 +96,16 @@ record OutputTarget(String option, String value) {
             return;
         }
         Path p = checkedPath();
+        byte[] bytes = document.getBytes(StandardCharsets.UTF_8);
         try {
-            Files.writeString(p, document, StandardCharsets.UTF_8);
+            OutputFile.write(p, os -> {
+                os.write(bytes);
+                return bytes.length;
+            });
+        } catch (ImportException e) {
+            throw new UsageError(e.getMessage());
         } catch (IOException e) {
-            throw new UsageError(option + " " + value + ": cannot write: " + reason(e));
+            throw new OutputWriteError(e.getMessage());
         }
     }
 }

@@ -55,6 +55,42 @@ class OutputLocationTest {
     @Test
     void anOutputWhereTheSystemRefusesToCreateFilesSaysWhy() throws Exception {
         // sysfs refuses to create files even for root
-        assertRefused("/sys/p2pdma-test.html", "cannot write", "permission denied");
+        assertRefused("/sys/p2pdma-test.html", "cannot create a file in /sys", "permission denied");
+    }
+
+    @Test
+    void aFifoAsOutputIsRefusedWithoutBlocking() throws Exception {
+        Path fifo = tmp.resolve("pipe");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        assertRefused(fifo.toString(), "is a FIFO");
+        assertThat(Files.isRegularFile(fifo)).isFalse();
+    }
+
+    @Test
+    void aDeviceNodeAsOutputIsRefusedAndLeftAsItIs() throws Exception {
+        assertRefused("/dev/null", "is a character device");
+        assertThat(Files.isRegularFile(Path.of("/dev/null"))).isFalse();
+    }
+
+    @Test
+    void aSymbolicLinkAsOutputIsNeitherFollowedNorReplaced() throws Exception {
+        Path target = tmp.resolve("target.html");
+        Files.writeString(target, "keep");
+        Path link = Files.createSymbolicLink(tmp.resolve("link.html"), target);
+        assertRefused(link.toString(), "symbolic link");
+        assertThat(Files.isSymbolicLink(link)).isTrue();
+        assertThat(Files.readString(target)).isEqualTo("keep");
+    }
+
+    @Test
+    void anExistingRegularFileIsReplacedAndNoTemporaryFileIsLeft() throws Exception {
+        Path out = tmp.resolve("out.html");
+        Files.writeString(out, "old");
+        Cli r = Cli.run("report", "--topology", topology().toString(), "-o", out.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(Files.readString(out)).startsWith("<!DOCTYPE html>");
+        try (var files = Files.list(tmp)) {
+            assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("m.yaml", "out.html");
+        }
     }
 }

@@ -56,7 +56,7 @@ public final class Importers {
      * @throws IOException     one line naming {@code out} and the reason, when writing it failed
      */
     public static String capture(Path root, Path out) throws ImportException, IOException {
-        CaptureOutputFile.check(out);
+        OutputFile.check(out);
         requireExists(root, "--root");
         return summary(out.toString(), SysfsCaptureWriter.write(root, out));
     }

@@ -28,7 +28,7 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
  * <p>{@code config} is read as the caller can: root gets the whole 4096 bytes, others what the
  * kernel allows (64 bytes), and the importer then reports ACS as unknown. On the live machine a
  * listed file the kernel refuses to read is left out; in a captured directory it is an error. A
- * file output is written through {@link CaptureOutputFile}; a stream output (standard output) is
+ * file output is written through {@link OutputFile}; a stream output (standard output) is
  * written directly. Stateless; safe to call from several threads for different outputs.
  */
 public final class SysfsCaptureWriter {
@@ -66,7 +66,7 @@ public final class SysfsCaptureWriter {
     /**
      * Captures the tree under {@code root} (the file-system root, a captured directory or its
      * {@code sys} directory, as {@link SysfsImporter#read(Path)} accepts) into the file {@code out},
-     * as {@link CaptureOutputFile} writes it: {@code out} must be a new name or a regular file, and
+     * as {@link OutputFile} writes it: {@code out} must be a new name or a regular file, and
      * is replaced in one step only when the whole capture was written.
      *
      * @throws ImportException naming the file that could not be read, a link that leaves a
@@ -74,9 +74,9 @@ public final class SysfsCaptureWriter {
      * @throws IOException     one line naming {@code out} and the reason, when writing it failed
      */
     public static Summary write(Path root, Path out) throws ImportException, IOException {
-        CaptureOutputFile.check(out);
+        OutputFile.check(out);
         requireDirectory(root);
-        return CaptureOutputFile.write(out, os -> write(root, os));
+        return OutputFile.write(out, os -> write(root, os));
     }
 
     /**

@@ -12,15 +12,15 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
- * The file a capture is written to ({@code capture -o PATH}): only a new name or an existing
- * regular file is accepted, checked without following links before any work is done; the capture
- * goes to a temporary file of unique name in the target's folder and is renamed over the target
+ * A file a command writes its document to ({@code capture -o PATH}, {@code report -o PATH},
+ * {@code topo --format svg -o PATH}): only a new name or an existing regular file is accepted,
+ * checked without following links before any work is done; the document goes to a temporary file of unique name in the target's folder and is renamed over the target
  * in one atomic step after the target is checked again. A symbolic link, device node, FIFO,
  * socket or folder is never followed, written or replaced. Problems with the path the user gave
  * are {@link ImportException}s (exit status 2); failures while writing are {@link IOException}s
  * whose message is one line naming the path and the reason (exit status 1). Stateless; thread-safe.
  */
-public final class CaptureOutputFile {
+public final class OutputFile {
 
     /** File-type bits of a Unix mode. */
     private static final int S_IFMT = 0170000;
@@ -99,7 +99,7 @@ public final class CaptureOutputFile {
         }
     }
 
-    private CaptureOutputFile() {
+    private OutputFile() {
     }
 
     /**
@@ -178,7 +178,7 @@ public final class CaptureOutputFile {
     private static void requireUsable(Path target, Kind kind) throws ImportException {
         if (kind != Kind.ABSENT && kind != Kind.REGULAR_FILE) {
             throw new ImportException(OPTION + " " + Texts.path(target.toString()) + ": is " + kind.description
-                    + "; a capture is written only to a regular file or a new name");
+                    + "; output is written only to a regular file or a new name");
         }
     }
 
