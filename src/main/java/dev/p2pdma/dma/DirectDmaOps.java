@@ -74,7 +74,7 @@ public final class DirectDmaOps implements DmaOps {
                     return Errno.EREMOTEIO.negative();
                 }
             }
-            long dma = mapPage(m, dev, page, e.offset(), e.length(), dir, attrs);
+            long dma = mapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
             e.setDmaAddress(dma);
             if (dma == DmaMasks.DMA_MAPPING_ERROR) {
                 unmapSg(m, dev, sgl, i, dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
@@ -105,7 +105,7 @@ public final class DirectDmaOps implements DmaOps {
                     mark.unmark(e);
                 }
             } else {
-                unmapPage(m, dev, e.dmaAddress(), e.dmaLength(), dir, attrs);
+                unmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
             }
             e = i + 1 < nents ? e.nextOrNull() : null;
         }
@@ -119,7 +119,7 @@ public final class DirectDmaOps implements DmaOps {
             if (e == null) {
                 throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
             }
-            syncSingleForCpu(m, dev, e.dmaAddress(), e.length(), dir);
+            syncSingleForCpu(m, dev, e.dmaAddress(), e.lengthBytes(), dir);
             e = i + 1 < nents ? e.nextOrNull() : null;
         }
     }
@@ -132,7 +132,7 @@ public final class DirectDmaOps implements DmaOps {
             if (e == null) {
                 throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
             }
-            syncSingleForDevice(m, dev, e.dmaAddress(), e.length(), dir);
+            syncSingleForDevice(m, dev, e.dmaAddress(), e.lengthBytes(), dir);
             e = i + 1 < nents ? e.nextOrNull() : null;
         }
     }

@@ -82,7 +82,7 @@ public final class LegacyDmaOps implements DmaOps {
                 unmapSg(m, dev, sgl, i, dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
                 return Errno.EREMOTEIO.negative();
             }
-            long dma = DirectDmaOps.mapPage(m, dev, page, e.offset(), e.length(), dir, attrs);
+            long dma = DirectDmaOps.mapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
             e.setDmaAddress(dma);
             if (dma == DmaMasks.DMA_MAPPING_ERROR) {
                 unmapSg(m, dev, sgl, i, dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
@@ -102,7 +102,7 @@ public final class LegacyDmaOps implements DmaOps {
             if (e == null) {
                 throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
             }
-            DirectDmaOps.unmapPage(m, dev, e.dmaAddress(), e.dmaLength(), dir, attrs);
+            DirectDmaOps.unmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
             e = i + 1 < nents ? e.nextOrNull() : null;
         }
     }

@@ -197,7 +197,7 @@ public final class P2pFallback {
     private Outcome viaRam(DmaMapping core, DmaDevice dev, SgTable p2p, DmaDirection dir, String why) {
         long total = 0;
         for (SgEntry e : p2p.cpuEntries()) {
-            total += e.length();
+            total += e.lengthBytes();
         }
         if (total > ram.sizeBytes() || total == 0) {
             return new Failed(Errno.ENOMEM.negative(), why + "; the RAM buffer cannot hold " + total + " bytes");
@@ -240,11 +240,11 @@ public final class P2pFallback {
         long at = ram.physStart();
         for (SgEntry e : p2p.cpuEntries()) {
             if (toRam) {
-                mapping.memory().copy(e.phys(), at, e.length());
+                mapping.memory().copy(e.phys(), at, e.lengthBytes());
             } else {
-                mapping.memory().copy(at, e.phys(), e.length());
+                mapping.memory().copy(at, e.phys(), e.lengthBytes());
             }
-            at += e.length();
+            at += e.lengthBytes();
         }
     }
 }

@@ -91,6 +91,15 @@ class MapScenarioValuesTest {
         assertThat(r.out()).contains("dma_map_sgtable");
     }
 
+    /** Spec 4: an entry longer than swiotlb can bounce fails the mapping (-EIO, "buffer is full"); lengths are unsigned 32-bit. */
+    @Test
+    void aLargestPossibleEntryBouncedThroughSwiotlbFailsTheMappingNotTheProgram() throws Exception {
+        Path f = scenario("", "8GiB", "  swiotlb: force", "  - ram: {phys: 0x100000000, length: 0xffffffff}");
+        Cli r = Cli.run("map", "--scenario", f.toString());
+        assertThat(r.status()).as(r.err()).isZero();
+        assertThat(r.out()).contains("= -5 (-EIO)", "swiotlb buffer is full (sz: 4294967295 bytes)", "0 after map, 0 after unmap");
+    }
+
     @Test
     void aTopologyTheMemoryModelCannotLayOutIsOneLineNamingTheScenario() throws Exception {
         Cli topo = Cli.run("topo", "--sysfs", Cli.conformance("rpmf-iommu_off-cpu_intel"), "--format", "yaml");
