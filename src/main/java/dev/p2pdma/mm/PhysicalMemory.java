@@ -111,12 +111,17 @@ public final class PhysicalMemory implements AutoCloseable {
                 }
             }
         }
-        bars.sort(Comparator.comparingLong(Region::cpuStart));
-        long hole = bars.stream().mapToLong(Region::cpuStart).filter(a -> a < FOUR_GIB).min().orElse(DEFAULT_PCI_HOLE_START);
-        hole = PageSize.alignDown(hole);
+        // addresses are unsigned 64-bit: a BAR at or above 2^63 is high, not below 4 GiB
+        bars.sort((x, y) -> Long.compareUnsigned(x.cpuStart(), y.cpuStart()));
+        Optional<Region> lowestBelow4G = bars.stream().filter(b -> Long.compareUnsigned(b.cpuStart(), FOUR_GIB) < 0).findFirst();
+        long hole = PageSize.alignDown(lowestBelow4G.map(Region::cpuStart).orElse(DEFAULT_PCI_HOLE_START));
         long ram = PageSize.alignDown(ramBytes);
         List<Region> rs = new ArrayList<>();
         long low = Math.min(ram, hole);
+        if (low == 0 && lowestBelow4G.isPresent()) {
+            throw new IllegalArgumentException(String.format("memory %s at 0x%x leaves no RAM below the PCI hole",
+                    lowestBelow4G.get().name(), lowestBelow4G.get().cpuStart()));
+        }
         rs.add(new Region("RAM", Kind.RAM, 0, low, 0));
         if (ram > low) {
             rs.add(new Region("RAM (above 4 GiB)", Kind.RAM, FOUR_GIB, ram - low, FOUR_GIB));

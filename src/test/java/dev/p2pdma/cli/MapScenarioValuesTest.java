@@ -111,7 +111,7 @@ class MapScenarioValuesTest {
         Files.writeString(machine, yaml);
         Path f = dir.resolve("s.yaml");
         Files.writeString(f, scenarioText(machine));
-        assertBadInput(Cli.run("map", "--scenario", f.toString()), "s.yaml", "ram");
+        assertBadInput(Cli.run("map", "--scenario", f.toString()), "s.yaml", "ram", "at 0x0 leaves no RAM below the PCI hole");
     }
 
     private static String scenarioText(Path topologyFile) {
