@@ -13,17 +13,6 @@ import java.util.Optional;
  */
 public final class InputFiles {
 
-    /** The file-type bits of {@code st_mode}. */
-    private static final int S_IFMT = 0170000;
-    /** {@code st_mode} type of a FIFO. */
-    private static final int S_IFIFO = 0010000;
-    /** {@code st_mode} type of a character device. */
-    private static final int S_IFCHR = 0020000;
-    /** {@code st_mode} type of a block device. */
-    private static final int S_IFBLK = 0060000;
-    /** {@code st_mode} type of a socket. */
-    private static final int S_IFSOCK = 0140000;
-
     private InputFiles() {
     }
 
@@ -63,21 +52,12 @@ public final class InputFiles {
      * character device", ...); empty for regular files, directories and missing paths.
      */
     static Optional<String> specialKind(Path path) {
-        if (!Files.exists(path) || Files.isRegularFile(path) || Files.isDirectory(path)) {
+        FileKind kind;
+        try {
+            kind = FileKind.following(path);
+        } catch (IOException e) {
             return Optional.empty();
         }
-        int type;
-        try {
-            type = ((Integer) Files.getAttribute(path, "unix:mode")) & S_IFMT;
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException | ClassCastException e) {
-            return Optional.of("a special file");
-        }
-        return Optional.of(switch (type) {
-            case S_IFIFO -> "a FIFO";
-            case S_IFCHR -> "a character device";
-            case S_IFBLK -> "a block device";
-            case S_IFSOCK -> "a socket";
-            default -> "a special file";
-        });
+        return kind.isSpecial() ? Optional.of(kind.description()) : Optional.empty();
     }
 }

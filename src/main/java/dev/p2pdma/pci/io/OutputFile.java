@@ -5,11 +5,9 @@ import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * A file a command writes its document to ({@code capture -o PATH}, {@code report -o PATH},
@@ -22,8 +20,6 @@ import java.nio.file.attribute.BasicFileAttributes;
  */
 public final class OutputFile {
 
-    /** File-type bits of a Unix mode. */
-    private static final int S_IFMT = 0170000;
     /** The option the path was given with, for messages. */
     private static final String OPTION = "-o";
 
@@ -34,73 +30,6 @@ public final class OutputFile {
         T writeTo(OutputStream out) throws ImportException, IOException;
     }
 
-    /** What a path names, read without following a symbolic link. */
-    enum Kind {
-        /** Nothing is there yet. */
-        ABSENT("nothing"),
-        /** A regular file. */
-        REGULAR_FILE("a regular file"),
-        /** A folder. */
-        DIRECTORY("a directory"),
-        /** A symbolic link (whatever it points to). */
-        SYMBOLIC_LINK("a symbolic link"),
-        /** A named pipe. */
-        FIFO("a FIFO (named pipe)"),
-        /** A character device node. */
-        CHARACTER_DEVICE("a character device"),
-        /** A block device node. */
-        BLOCK_DEVICE("a block device"),
-        /** A Unix-domain socket. */
-        SOCKET("a socket"),
-        /** Some other special file. */
-        OTHER("a special file");
-
-        /** How a message names the kind. */
-        private final String description;
-
-        Kind(String description) {
-            this.description = description;
-        }
-
-        /** The kind of {@code p} itself (a link is a link). */
-        static Kind of(Path p) throws IOException {
-            BasicFileAttributes a;
-            try {
-                a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            } catch (NoSuchFileException e) {
-                return ABSENT;
-            }
-            if (a.isSymbolicLink()) {
-                return SYMBOLIC_LINK;
-            }
-            if (a.isDirectory()) {
-                return DIRECTORY;
-            }
-            if (a.isRegularFile()) {
-                return REGULAR_FILE;
-            }
-            return special(p);
-        }
-
-        private static Kind special(Path p) throws IOException {
-            int mode;
-            try {
-                mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            } catch (UnsupportedOperationException | IllegalArgumentException e) {
-                return OTHER;
-            }
-            return switch (mode & S_IFMT) {
-                case 0010000 -> FIFO;
-                case 0020000 -> CHARACTER_DEVICE;
-                case 0060000 -> BLOCK_DEVICE;
-                case 0140000 -> SOCKET;
-                default -> OTHER;
-            };
-        }
-    }
-
-    private OutputFile() {
-    }
 
     /**
      * Fails unless {@code target} is a new name in an existing folder or a regular file (not a
@@ -167,17 +96,17 @@ public final class OutputFile {
         return new IOException(OPTION + " " + Texts.path(target.toString()) + ": cannot write: " + Texts.ioReason(e), e);
     }
 
-    private static Kind kindOf(Path target) throws ImportException {
+    private static FileKind kindOf(Path target) throws ImportException {
         try {
-            return Kind.of(target);
+            return FileKind.of(target);
         } catch (IOException e) {
             throw new ImportException(OPTION + " " + Texts.path(target.toString()) + ": cannot check it: " + Texts.ioReason(e), e);
         }
     }
 
-    private static void requireUsable(Path target, Kind kind) throws ImportException {
-        if (kind != Kind.ABSENT && kind != Kind.REGULAR_FILE) {
-            throw new ImportException(OPTION + " " + Texts.path(target.toString()) + ": is " + kind.description
+    private static void requireUsable(Path target, FileKind kind) throws ImportException {
+        if (kind != FileKind.ABSENT && kind != FileKind.REGULAR_FILE) {
+            throw new ImportException(OPTION + " " + Texts.path(target.toString()) + ": is " + kind.description()
                     + "; output is written only to a regular file or a new name");
         }
     }
