@@ -35,11 +35,14 @@ public final class Main implements Runnable {
     /** Exit status for an internal error or an output that cannot be written. */
     static final int EXIT_INTERNAL = 1;
 
+    /** The reason a write fails with once the reader of a pipe has gone (EPIPE). */
+    private static final String BROKEN_PIPE = "Broken pipe";
+
     /** The heading of the exit statuses in every command's --help. */
     static final String EXIT_HEADING = "%nExit status:%n";
     /** Exit status 1 in every command's --help. */
-    static final String EXIT_1_HELP = "1:internal error, or the output could not be written (standard output or -o FILE: disk full, closed pipe);"
-            + " one line on standard error";
+    static final String EXIT_1_HELP = "1:internal error, or the output could not be written (standard output or -o FILE: disk full, closed);"
+            + " one line on standard error (none when the reader of a pipe stopped early, as with | head)";
     /** Exit status 2 in every command's --help. */
     static final String EXIT_2_HELP = "2:bad input: a file, argument or device that is wrong, named in one line on standard error";
 
@@ -123,7 +126,10 @@ public final class Main implements Runnable {
         out.flush();
         Optional<String> failure = stdout.failure();
         if (failure.isPresent()) {
-            err.println("p2pdma: cannot write to standard output: " + TerminalText.printable(failure.get()));
+            // a reader that stopped early on purpose (| head) ends the command quietly, as SIGPIPE ends C tools
+            if (!failure.get().equals(BROKEN_PIPE)) {
+                err.println("p2pdma: cannot write to standard output: " + TerminalText.printable(failure.get()));
+            }
             rc = rc == 0 ? EXIT_INTERNAL : rc;
         }
         err.flush();

@@ -66,11 +66,11 @@ class StdoutWriteErrorTest {
     }
 
     @Test
-    void aClosedPipeIsNamedToo() {
+    void aPipeWhoseReaderStoppedEarlyEndsTheCommandQuietlyWithStatusOne() {
         StringWriter err = new StringWriter();
         int status = Main.run(new String[] {"groups", "--sysfs", SW}, failing("Broken pipe"), new PrintWriter(err));
         assertThat(status).isEqualTo(1);
-        assertThat(err.toString()).isEqualTo("p2pdma: cannot write to standard output: Broken pipe\n");
+        assertThat(err.toString()).isEmpty();
     }
 
     @Test
