@@ -1,6 +1,6 @@
 package dev.p2pdma.bench;
 
-import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.MapTypeCache;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciTopology;

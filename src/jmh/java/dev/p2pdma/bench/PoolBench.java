@@ -3,7 +3,7 @@ package dev.p2pdma.bench;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.p2pdma.GenPool;
-import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.P2pDmaProviders;
 import dev.p2pdma.p2pdma.P2pMemBlock;
 import dev.p2pdma.pci.AcsState;

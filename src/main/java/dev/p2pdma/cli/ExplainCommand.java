@@ -1,7 +1,7 @@
 package dev.p2pdma.cli;
 
 import dev.p2pdma.sim.LoadedMachine;
-import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;

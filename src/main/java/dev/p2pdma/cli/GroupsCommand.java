@@ -1,7 +1,7 @@
 package dev.p2pdma.cli;
 
-import dev.p2pdma.iommu.IommuGroupReason;
-import dev.p2pdma.iommu.IommuGroups;
+import dev.p2pdma.pci.IommuGroupReason;
+import dev.p2pdma.pci.IommuGroups;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;

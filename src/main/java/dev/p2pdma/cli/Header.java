@@ -1,6 +1,6 @@
 package dev.p2pdma.cli;
 
-import dev.p2pdma.iommu.IommuGroups;
+import dev.p2pdma.pci.IommuGroups;
 import dev.p2pdma.sim.LoadedMachine;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.MachineInfo;

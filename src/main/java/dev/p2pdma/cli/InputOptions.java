@@ -1,6 +1,6 @@
 package dev.p2pdma.cli;
 
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.sim.LoadedMachine;
 import java.nio.file.Path;

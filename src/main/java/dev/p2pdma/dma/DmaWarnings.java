@@ -1,6 +1,6 @@
 package dev.p2pdma.dma;
 
-import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.base.KernelLog;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.p2pdma.dma;
 
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.p2pdma.MapTypeCache;
 import dev.p2pdma.pci.PciTopology;

@@ -9,7 +9,7 @@ import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaOps;
 import dev.p2pdma.dma.DmaTranslation;
 import dev.p2pdma.dma.P2pMapState;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.sg.BusAddressMark;

@@ -4,7 +4,7 @@ import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaTranslation;
 import dev.p2pdma.dma.DmaWarnings;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PhysicalMemory;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.p2pdma.mm;
 
+import dev.p2pdma.base.Errno;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

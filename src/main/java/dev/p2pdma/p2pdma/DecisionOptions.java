@@ -1,5 +1,6 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.CpuInfo;
 import java.util.Optional;
 

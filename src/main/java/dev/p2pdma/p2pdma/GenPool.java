@@ -1,6 +1,6 @@
 package dev.p2pdma.p2pdma;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PerCpuCounter;
 import java.util.ArrayList;
 import java.util.List;

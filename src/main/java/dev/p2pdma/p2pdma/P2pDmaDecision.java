@@ -1,5 +1,6 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.CpuInfo;

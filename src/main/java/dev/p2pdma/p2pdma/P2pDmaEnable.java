@@ -1,6 +1,7 @@
 package dev.p2pdma.p2pdma;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.KernelLog;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import java.util.Optional;

@@ -1,7 +1,9 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.DirectMap;
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;

@@ -1,6 +1,6 @@
 package dev.p2pdma.p2pdma;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 
 /**
  * An open {@code p2pmem/allocate} file of one provider (spec 1.6, v6.2+): a binary attribute, mode

@@ -1,5 +1,6 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.DirectMap;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.MemMap;
 import dev.p2pdma.mm.Page;

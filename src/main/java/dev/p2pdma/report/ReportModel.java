@@ -1,6 +1,6 @@
 package dev.p2pdma.report;
 
-import dev.p2pdma.iommu.IommuGroups;
+import dev.p2pdma.pci.IommuGroups;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.HostBridge;
 import dev.p2pdma.pci.PciFunction;
@@ -148,7 +148,7 @@ public final class ReportModel {
         boolean unknownAcs = topology().functions().stream().anyMatch(f -> f.acs() instanceof AcsState.Unknown);
         if (unknownAcs) {
             out.add(new HeaderLine("acs", "unknown for some functions: assumed "
-                    + (dec.options().unknownAcs() == dev.p2pdma.p2pdma.UnknownAcsPolicy.REDIRECT ? "redirect" : "no redirect")
+                    + (dec.options().unknownAcs() == dev.p2pdma.base.UnknownAcsPolicy.REDIRECT ? "redirect" : "no redirect")
                     + " (--assume-acs changes it)"));
         }
         for (String s : machine.assumptions()) {

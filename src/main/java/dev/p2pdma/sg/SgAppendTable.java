@@ -1,6 +1,6 @@
 package dev.p2pdma.sg;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import java.util.Optional;
 

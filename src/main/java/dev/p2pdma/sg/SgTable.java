@@ -1,6 +1,6 @@
 package dev.p2pdma.sg;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.p2pdma.sim;
 
-import dev.p2pdma.iommu.IommuGroups;
+import dev.p2pdma.pci.IommuGroups;
 import dev.p2pdma.p2pdma.DecisionOptions;
 import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.AcsBootSetup;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.KernelCommandLine;

@@ -2,8 +2,8 @@ package dev.p2pdma.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.iommu.IommuGroups;
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.pci.IommuGroups;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.sim.LoadedMachine;

@@ -3,7 +3,7 @@ package dev.p2pdma.dma;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.p2pdma.MapTypeCache;

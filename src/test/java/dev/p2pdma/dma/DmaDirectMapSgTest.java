@@ -6,7 +6,7 @@ import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.sg.SgEntry;

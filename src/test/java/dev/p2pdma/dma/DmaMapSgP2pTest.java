@@ -5,7 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgTable;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgTable;
 import org.junit.jupiter.api.Test;
 

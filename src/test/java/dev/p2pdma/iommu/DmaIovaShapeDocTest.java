@@ -10,7 +10,7 @@ import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaWarnings;
 import dev.p2pdma.dma.P2pMapTypes;
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;

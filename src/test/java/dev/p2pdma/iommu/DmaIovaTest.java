@@ -7,7 +7,7 @@ import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMasks;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.testing.SgLists;
 import org.junit.jupiter.api.Test;

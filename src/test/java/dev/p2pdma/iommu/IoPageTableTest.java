@@ -2,7 +2,7 @@ package dev.p2pdma.iommu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import org.junit.jupiter.api.Test;
 
 /** The x86 four-level IO page table (issue 4 part 2): leaf sizes, permissions, unmap, translation. */

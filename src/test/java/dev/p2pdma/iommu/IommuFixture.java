@@ -8,7 +8,7 @@ import dev.p2pdma.dma.P2pMapTypes;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PhysicalMemory;
-import dev.p2pdma.p2pdma.KernelLog;
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.MapTypeCache;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciAddress;

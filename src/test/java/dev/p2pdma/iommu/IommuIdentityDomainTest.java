@@ -12,7 +12,7 @@ import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaTranslation;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgTable;
 import org.junit.jupiter.api.Test;
 

@@ -12,7 +12,7 @@ import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMapResult;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaOps;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;

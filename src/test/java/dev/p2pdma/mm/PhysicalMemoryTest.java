@@ -1,5 +1,6 @@
 package dev.p2pdma.mm;
 
+import dev.p2pdma.base.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,12 +1,14 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.DirectMap;
+import dev.p2pdma.base.KernelLog;
 import static dev.p2pdma.p2pdma.ProviderFixtures.BAR_BYTES;
 import static dev.p2pdma.p2pdma.ProviderFixtures.a;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;

@@ -1,9 +1,10 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.KernelLog;
 import static dev.p2pdma.p2pdma.ProviderFixtures.a;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.pci.PciAddress;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

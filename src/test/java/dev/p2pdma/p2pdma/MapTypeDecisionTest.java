@@ -1,5 +1,6 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.UnknownAcsPolicy;
 import static dev.p2pdma.testing.Topo.acs;
 import static dev.p2pdma.testing.Topo.noAcs;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,11 +1,12 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.DirectMap;
 import static dev.p2pdma.p2pdma.ProviderFixtures.BAR_BYTES;
 import static dev.p2pdma.p2pdma.ProviderFixtures.a;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.pci.PciAddress;

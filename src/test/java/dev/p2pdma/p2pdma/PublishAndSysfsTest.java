@@ -1,5 +1,6 @@
 package dev.p2pdma.p2pdma;
 
+import dev.p2pdma.base.KernelLog;
 import static dev.p2pdma.p2pdma.ProviderFixtures.BAR_BYTES;
 import static dev.p2pdma.p2pdma.ProviderFixtures.a;
 import static org.assertj.core.api.Assertions.assertThat;

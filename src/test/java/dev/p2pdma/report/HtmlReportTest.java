@@ -2,7 +2,7 @@ package dev.p2pdma.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.HostBridge;
 import dev.p2pdma.pci.Parent;

@@ -1,7 +1,7 @@
 package dev.p2pdma.report;
 
 import dev.p2pdma.p2pdma.P2pDmaDecision;
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.sim.LoadedMachine;

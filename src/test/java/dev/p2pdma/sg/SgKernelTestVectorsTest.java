@@ -2,7 +2,7 @@ package dev.p2pdma.sg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.mm.Errno;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import java.util.Arrays;
 import java.util.Optional;

@@ -1,7 +1,5 @@
-package dev.p2pdma.iommu;
+package dev.p2pdma.pci;
 
-import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.pci.PortType;
 import java.util.Objects;
 
 /**

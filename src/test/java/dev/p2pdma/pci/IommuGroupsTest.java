@@ -1,18 +1,10 @@
-package dev.p2pdma.iommu;
+package dev.p2pdma.pci;
 
 import static dev.p2pdma.testing.Topo.acs;
 import static dev.p2pdma.testing.Topo.noAcs;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
-import dev.p2pdma.pci.Acs;
-import dev.p2pdma.pci.AcsState;
-import dev.p2pdma.pci.HostBridge;
-import dev.p2pdma.pci.Parent;
-import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.pci.PciFunction;
-import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.pci.PortType;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.testing.Topo;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.p2pdma.mm;
+package dev.p2pdma.base;
 
 /**
  * Linux error numbers the model returns as values (spec 0.2). A kernel function that returns

@@ -1,4 +1,4 @@
-package dev.p2pdma.p2pdma;
+package dev.p2pdma.base;
 
 /**
  * What to assume for a function whose ACS state the input does not show (hwloc XML, 64-byte

@@ -1,4 +1,4 @@
-package dev.p2pdma.p2pdma;
+package dev.p2pdma.base;
 
 import java.util.ArrayList;
 import java.util.List;

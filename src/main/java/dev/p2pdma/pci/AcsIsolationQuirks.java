@@ -1,8 +1,5 @@
-package dev.p2pdma.iommu;
+package dev.p2pdma.pci;
 
-import dev.p2pdma.pci.Acs;
-import dev.p2pdma.pci.PciFunction;
-import dev.p2pdma.pci.PortType;
 import java.util.List;
 import java.util.Optional;
 

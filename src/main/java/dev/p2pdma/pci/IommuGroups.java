@@ -1,10 +1,6 @@
-package dev.p2pdma.iommu;
+package dev.p2pdma.pci;
 
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
-import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.pci.PciFunction;
-import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.pci.PortType;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;

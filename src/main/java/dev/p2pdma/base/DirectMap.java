@@ -1,4 +1,4 @@
-package dev.p2pdma.p2pdma;
+package dev.p2pdma.base;
 
 /**
  * Kernel virtual addresses of the x86-64 direct map, as the P2PDMA pool hands them out (spec 1.2

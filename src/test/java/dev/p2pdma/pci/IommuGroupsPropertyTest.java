@@ -1,14 +1,7 @@
-package dev.p2pdma.iommu;
+package dev.p2pdma.pci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.pci.AcsState;
-import dev.p2pdma.pci.HostBridge;
-import dev.p2pdma.pci.Parent;
-import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.pci.PciFunction;
-import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.pci.PortType;
 import dev.p2pdma.testing.Topo;
 import dev.p2pdma.testing.XorShift64;
 import java.util.HashSet;

@@ -1,12 +1,6 @@
-package dev.p2pdma.iommu;
+package dev.p2pdma.pci;
 
-import dev.p2pdma.p2pdma.UnknownAcsPolicy;
-import dev.p2pdma.pci.Acs;
-import dev.p2pdma.pci.AcsState;
-import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.pci.PciFunction;
-import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.pci.PortType;
+import dev.p2pdma.base.UnknownAcsPolicy;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
