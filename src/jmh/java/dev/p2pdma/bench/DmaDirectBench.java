@@ -19,6 +19,7 @@ import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
 import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgWalk;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.Topo;
 import java.util.List;
@@ -115,11 +116,11 @@ public class DmaDirectBench {
     @OperationsPerInvocation(SEGMENTS)
     public long bareFill64() {
         long sum = 0;
-        for (SgEntry e = ram.first().orElseThrow(); e != null; e = e.nextOrNull()) {
-            e.setDmaAddress(e.pageOrNull().physAddress() + e.offset());
+        for (SgEntry e : SgWalk.of(ram.first().orElseThrow(), ram.origNents())) {
+            e.setDmaAddress(e.pageOrThrow().physAddress() + e.offset());
             e.setDmaLength(e.length());
         }
-        for (SgEntry e = ram.first().orElseThrow(); e != null; e = e.nextOrNull()) {
+        for (SgEntry e : SgWalk.of(ram.first().orElseThrow(), ram.origNents())) {
             sum += e.dmaAddress();
             e.setDmaLength(0);
         }

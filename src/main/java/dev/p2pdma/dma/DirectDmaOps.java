@@ -5,8 +5,10 @@ import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.p2pdma.MapType;
+import dev.p2pdma.p2pdma.SgDmaBehaviour;
 import dev.p2pdma.sg.BusAddressMark;
 import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgWalk;
 
 /**
  * Models dma-direct (kernel/dma/direct.c and direct.h, spec 3.3 and 3.4): the backend of a device
@@ -43,63 +45,54 @@ public final class DirectDmaOps implements DmaOps {
     }
 
     /**
-     * Models dma_direct_map_sg(): see the class comment. The era decides the error value of a
-     * failed page mapping (SG: -EIO; RFC: 0, the pre-5.16 convention), the P2P mark and the bus
-     * address formula.
+     * Models dma_direct_map_sg(): see the class comment. The era's {@link SgDmaBehaviour} decides the
+     * error value of a failed page mapping (-EIO, or 0 before 5.16), whether the unreachable entry is
+     * poisoned before unwinding, the P2P mark and the bus address formula.
      */
     @Override
     public int mapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
-        DmaApiEra era = m.era();
+        SgDmaBehaviour api = m.sgDma();
         P2pMapState state = null;
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++) {
-            if (e == null) {
-                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
-            }
-            Page page = page(e);
+        for (SgWalk.Cursor c = SgWalk.of(sgl, nents).iterator(); c.hasNext();) {
+            SgEntry e = c.next();
+            Page page = e.pageOrThrow();
             if (page.isP2pdma()) {
                 if (state == null) {
                     state = new P2pMapState();
                 }
                 MapType map = state.mapSegment(m, dev, e, page);
                 if (map == MapType.BUS_ADDR) {
-                    e = i + 1 < nents ? e.nextOrNull() : null;
                     continue;
                 }
                 if (map != MapType.THRU_HOST_BRIDGE) {
-                    if (era == DmaApiEra.RFC) {
+                    if (api.poisonsUnreachableEntry()) {
                         e.setDmaAddress(DmaMasks.DMA_MAPPING_ERROR);
                     }
-                    unmapSg(m, dev, sgl, i, dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
+                    unmapSg(m, dev, sgl, c.index(), dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
                     return Errno.EREMOTEIO.negative();
                 }
             }
             long dma = mapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
             e.setDmaAddress(dma);
             if (dma == DmaMasks.DMA_MAPPING_ERROR) {
-                unmapSg(m, dev, sgl, i, dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
-                return era == DmaApiEra.SG ? Errno.EIO.negative() : 0;
+                unmapSg(m, dev, sgl, c.index(), dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
+                return api.backendsReturnErrno() ? Errno.EIO.negative() : 0;
             }
             e.setDmaLength(e.length());
-            e = i + 1 < nents ? e.nextOrNull() : null;
         }
         return nents;
     }
 
     /**
-     * Models dma_direct_unmap_sg(): bus-address entries only lose their mark (SG; the RFC skipped
-     * them and left the mark), every other entry is unmapped (synced for the CPU unless
-     * SKIP_CPU_SYNC, its swiotlb slots released).
+     * Models dma_direct_unmap_sg(): bus-address entries only lose their mark (when the era clears it:
+     * the RFC skipped them and left the mark), every other entry is unmapped (synced for the CPU
+     * unless SKIP_CPU_SYNC, its swiotlb slots released).
      */
     @Override
     public void unmapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
-        BusAddressMark mark = m.era().mark();
-        boolean clearMark = m.era() == DmaApiEra.SG;
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++) {
-            if (e == null) {
-                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
-            }
+        BusAddressMark mark = m.sgDma().mark();
+        boolean clearMark = m.sgDma().unmapClearsMark();
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             if (mark.isMarked(e)) {
                 if (clearMark) {
                     mark.unmark(e);
@@ -107,33 +100,22 @@ public final class DirectDmaOps implements DmaOps {
             } else {
                 unmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
             }
-            e = i + 1 < nents ? e.nextOrNull() : null;
         }
     }
 
     /** Models dma_direct_sync_sg_for_cpu(): every entry, by its DMA address and CPU length. */
     @Override
     public void syncSgForCpu(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir) {
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++) {
-            if (e == null) {
-                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
-            }
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             syncSingleForCpu(m, dev, e.dmaAddress(), e.lengthBytes(), dir);
-            e = i + 1 < nents ? e.nextOrNull() : null;
         }
     }
 
     /** Models dma_direct_sync_sg_for_device(): every entry, by its DMA address and CPU length. */
     @Override
     public void syncSgForDevice(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir) {
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++) {
-            if (e == null) {
-                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
-            }
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             syncSingleForDevice(m, dev, e.dmaAddress(), e.lengthBytes(), dir);
-            e = i + 1 < nents ? e.nextOrNull() : null;
         }
     }
 
@@ -254,14 +236,5 @@ public final class DirectDmaOps implements DmaOps {
         if (!dev.coherent()) {
             m.cache().syncForDevice(size);
         }
-    }
-
-    /** sg_page() of an entry that must have one (the kernel would oops on a NULL page). */
-    static Page page(SgEntry e) {
-        Page p = e.pageOrNull();
-        if (p == null) {
-            throw new IllegalStateException("scatterlist entry without a page: " + e);
-        }
-        return p;
     }
 }

@@ -1,6 +1,7 @@
 package dev.p2pdma.dma;
 
 import dev.p2pdma.base.Errno;
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.sg.SgTable;
 
 /**
@@ -28,7 +29,7 @@ public final class DmaMapSgP2p {
 
     /** The entry point over {@code mapping}'s machine, always with the SG-era marks and conventions. */
     public static DmaMapSgP2p on(DmaMapping mapping) {
-        return new DmaMapSgP2p(mapping.era() == DmaApiEra.SG ? mapping : mapping.withEra(DmaApiEra.SG));
+        return new DmaMapSgP2p(mapping.withEra(Era.SG));
     }
 
     /** Models the proposed dma_map_sg_p2p(dev, sgt, dir, attrs). */

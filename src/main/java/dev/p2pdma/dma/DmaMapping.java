@@ -2,6 +2,8 @@ package dev.p2pdma.dma;
 
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PhysicalMemory;
+import dev.p2pdma.p2pdma.Era;
+import dev.p2pdma.p2pdma.SgDmaBehaviour;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import java.util.Objects;
@@ -9,11 +11,11 @@ import java.util.Objects;
 /**
  * Models the DMA mapping core, kernel/dma/mapping.c (spec 3.1, 3.2), for one machine: dispatch to
  * the device's backend, the return conventions of dma_map_sg() and dma_map_sgtable() in the
- * chosen {@link DmaApiEra}, unmap and sync, dma_pci_p2pdma_supported() and
+ * chosen {@link Era} (its {@link SgDmaBehaviour}), unmap and sync, dma_pci_p2pdma_supported() and
  * dma_max_mapping_size(). It also holds what the backends share: the physical memory, the P2P map
  * type source, the warning sink and the cache-maintenance counters.
  *
- * <p>Return conventions. SG (default, Linux 6.12): the backend's result is kept when positive or
+ * <p>Return conventions, as the era's behaviour says. SG (default, Linux 6.12): the backend's result is kept when positive or
  * one of -EINVAL, -ENOMEM, -EIO, -EREMOTEIO; anything else (0 included) becomes -EIO with a
  * once-only WARN; dma_map_sg() then turns every error into 0 and dma_map_sgtable() returns the
  * errno. A device without a DMA mask gets a once-only WARN and 0, so dma_map_sgtable() "succeeds"
@@ -26,8 +28,10 @@ import java.util.Objects;
  */
 public final class DmaMapping {
 
-    /** The API shape. */
-    private final DmaApiEra era;
+    /** The kernel era whose API shape this core follows. */
+    private final Era era;
+    /** That era's scatterlist DMA behaviour (present for every era this core accepts). */
+    private final SgDmaBehaviour api;
     /** The address space of the machine. */
     private final PhysicalMemory memory;
     /** pci_p2pdma_map_type() for P2PDMA pages. */
@@ -37,8 +41,10 @@ public final class DmaMapping {
     /** Cache maintenance of non-coherent devices. */
     private final CacheMaintenance cache = new CacheMaintenance();
 
-    private DmaMapping(DmaApiEra era, PhysicalMemory memory, P2pMapTypes p2p, DmaWarnings warnings) {
+    private DmaMapping(Era era, PhysicalMemory memory, P2pMapTypes p2p, DmaWarnings warnings) {
         this.era = Objects.requireNonNull(era, "era");
+        this.api = era.sgDma().orElseThrow(() -> new IllegalArgumentException(
+                "era " + era.tag() + ": dma_map_sg() does not handle P2PDMA pages in this era, there is no API shape to model"));
         this.memory = Objects.requireNonNull(memory, "memory");
         this.p2p = Objects.requireNonNull(p2p, "p2p");
         this.warnings = Objects.requireNonNull(warnings, "warnings");
@@ -46,16 +52,27 @@ public final class DmaMapping {
 
     /** The SG-era mapping core of {@code memory} with these P2P answers and this sink. */
     public static DmaMapping create(PhysicalMemory memory, P2pMapTypes p2p, DmaWarnings warnings) {
-        return new DmaMapping(DmaApiEra.SG, memory, p2p, warnings);
+        return new DmaMapping(Era.SG, memory, p2p, warnings);
     }
 
-    /** The same machine with another API shape (sharing the sink and P2P answers). */
-    public DmaMapping withEra(DmaApiEra e) {
-        return new DmaMapping(e, memory, p2p, warnings);
+    /**
+     * The same machine with another era's API shape (sharing the sink and P2P answers); this core
+     * when it already follows {@code e}.
+     *
+     * @throws IllegalArgumentException for an era without a scatterlist P2PDMA API ({@link Era#PRE})
+     */
+    public DmaMapping withEra(Era e) {
+        return e == era ? this : new DmaMapping(e, memory, p2p, warnings);
     }
 
-    public DmaApiEra era() {
+    /** The kernel era whose API shape this core follows. */
+    public Era era() {
         return era;
+    }
+
+    /** The era's scatterlist DMA behaviour, which the backends follow. */
+    public SgDmaBehaviour sgDma() {
+        return api;
     }
 
     public PhysicalMemory memory() {
@@ -84,7 +101,7 @@ public final class DmaMapping {
     public int mapSg(DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
         Objects.requireNonNull(sgl, "sgl");
         int ret = mapSgAttrs(dev, sgl, nents, dir, attrs);
-        if (era == DmaApiEra.SG && ret < 0) {
+        if (!api.dmaMapSgReturnsErrno() && ret < 0) {
             return 0;
         }
         return ret;
@@ -99,15 +116,10 @@ public final class DmaMapping {
      */
     public DmaMapResult mapSgtable(DmaDevice dev, SgTable sgt, DmaDirection dir, DmaAttrs attrs) {
         SgEntry sgl = sgt.first().orElse(null);
-        if (era == DmaApiEra.RFC) {
-            int n = mapSgAttrs(dev, sgl, sgt.origNents(), dir, attrs);
-            if (n <= 0) {
-                return DmaMapResult.failed(Errno.EINVAL);
-            }
-            sgt.setNents(n);
-            return DmaMapResult.ok(n);
-        }
         int n = mapSgAttrs(dev, sgl, sgt.origNents(), dir, attrs);
+        if (!api.sgtableKeepsErrno() && n <= 0) {
+            return DmaMapResult.failed(Errno.EINVAL);
+        }
         if (n < 0) {
             return DmaMapResult.failed(DmaMapResult.errnoOf(n).orElseThrow());
         }
@@ -152,16 +164,14 @@ public final class DmaMapping {
     }
 
     /**
-     * Models dma_pci_p2pdma_supported(): RFC (and SG up to 6.9) "no dma_map_ops, or ops with
-     * DMA_F_PCI_P2PDMA_SUPPORTED"; SG as in 6.12 "no dma_map_ops" (the directly called IOMMU layer
-     * counts as none). Bypass is deliberately ignored in both.
+     * Models dma_pci_p2pdma_supported(): "no dma_map_ops", or, in an era whose
+     * {@link SgDmaBehaviour#opsFlagGrantsP2p()} (RFC, and mainline up to 6.9), also "ops with
+     * DMA_F_PCI_P2PDMA_SUPPORTED"; as in 6.12 the directly called IOMMU layer counts as no ops.
+     * Bypass is deliberately ignored in both.
      */
     public boolean p2pdmaSupported(DmaDevice dev) {
         DmaOps ops = dev.ops();
-        if (era == DmaApiEra.RFC) {
-            return !ops.isMapOps() || (ops.flags() & DmaOps.DMA_F_PCI_P2PDMA_SUPPORTED) != 0;
-        }
-        return !ops.isMapOps();
+        return !ops.isMapOps() || api.opsFlagGrantsP2p() && (ops.flags() & DmaOps.DMA_F_PCI_P2PDMA_SUPPORTED) != 0;
     }
 
     /** Models dma_max_mapping_size(): the backend's limit, {@link DmaMasks#SIZE_MAX} for none. */
@@ -171,7 +181,8 @@ public final class DmaMapping {
 
     /**
      * Models __dma_map_sg_attrs() (and, in the RFC era, the v5.12 body of dma_map_sg_attrs()): the
-     * direction check, the no-mask WARN, dispatch, and (SG) the normalisation of the backend's value.
+     * direction check, the no-mask WARN, dispatch, and (when the era's
+     * {@link SgDmaBehaviour#coreNormalisesReturn()}) the normalisation of the backend's value.
      */
     int mapSgAttrs(DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
         requireValid(dir);
@@ -181,7 +192,7 @@ public final class DmaMapping {
             return 0;
         }
         int ents = dev.ops().mapSg(this, dev, sgl, nents, dir, attrs);
-        if (era == DmaApiEra.RFC || ents > 0) {
+        if (!api.coreNormalisesReturn() || ents > 0) {
             return ents;
         }
         if (ents != Errno.EINVAL.negative() && ents != Errno.ENOMEM.negative() && ents != Errno.EIO.negative()

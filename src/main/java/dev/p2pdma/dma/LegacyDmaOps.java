@@ -2,7 +2,9 @@ package dev.p2pdma.dma;
 
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
+import dev.p2pdma.p2pdma.SgDmaBehaviour;
 import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgWalk;
 
 /**
  * Models an architecture {@code struct dma_map_ops} that knows nothing of PCI P2PDMA (no
@@ -18,14 +20,15 @@ import dev.p2pdma.sg.SgEntry;
  *
  * <p>Other failures return the ops' configured failure value: -EIO by default (what map_sg
  * implementations return since 5.16); 0 or an unlisted errno model older or buggy ops, which the
- * SG-era mapping core turns into -EIO with a once-only WARN. In the RFC era (v5.12) every
+ * SG-era mapping core turns into -EIO with a once-only WARN. In an era whose backends do not
+ * return errnos ({@link SgDmaBehaviour#backendsReturnErrno()} false: the RFC, on v5.12) every
  * failure other than the P2P refusal returns 0, as ops then had to.
  *
  * <p>Immutable; thread-safe.
  */
 public final class LegacyDmaOps implements DmaOps {
 
-    /** What map_sg returns for a non-P2P failure in the SG era. */
+    /** What map_sg returns for a non-P2P failure in an era whose backends return errnos. */
     private final int failureReturn;
 
     private LegacyDmaOps(int failureReturn) {
@@ -49,7 +52,7 @@ public final class LegacyDmaOps implements DmaOps {
         return new LegacyDmaOps(failureReturn);
     }
 
-    /** The SG-era failure return value. */
+    /** The failure return value in an era whose backends return errnos. */
     public int failureReturn() {
         return failureReturn;
     }
@@ -72,24 +75,20 @@ public final class LegacyDmaOps implements DmaOps {
     /** The ops' map_sg: RAM like dma-direct; a P2PDMA page undoes the list and returns -EREMOTEIO. */
     @Override
     public int mapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++) {
-            if (e == null) {
-                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
-            }
-            Page page = DirectDmaOps.page(e);
+        for (SgWalk.Cursor c = SgWalk.of(sgl, nents).iterator(); c.hasNext();) {
+            SgEntry e = c.next();
+            Page page = e.pageOrThrow();
             if (page.isP2pdma()) {
-                unmapSg(m, dev, sgl, i, dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
+                unmapSg(m, dev, sgl, c.index(), dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
                 return Errno.EREMOTEIO.negative();
             }
             long dma = DirectDmaOps.mapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
             e.setDmaAddress(dma);
             if (dma == DmaMasks.DMA_MAPPING_ERROR) {
-                unmapSg(m, dev, sgl, i, dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
-                return m.era() == DmaApiEra.RFC ? 0 : failureReturn;
+                unmapSg(m, dev, sgl, c.index(), dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
+                return m.sgDma().backendsReturnErrno() ? failureReturn : 0;
             }
             e.setDmaLength(e.length());
-            e = i + 1 < nents ? e.nextOrNull() : null;
         }
         return nents;
     }
@@ -97,13 +96,8 @@ public final class LegacyDmaOps implements DmaOps {
     /** The ops' unmap_sg: every entry is unmapped (these ops never mark bus addresses). */
     @Override
     public void unmapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++) {
-            if (e == null) {
-                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
-            }
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             DirectDmaOps.unmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
-            e = i + 1 < nents ? e.nextOrNull() : null;
         }
     }
 

@@ -3,6 +3,7 @@ package dev.p2pdma.dma;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import java.util.Objects;
@@ -110,7 +111,7 @@ public final class P2pFallback {
      * other error is reported as it is (ENOMEM may be retried later).
      */
     public Outcome mapWithSgtable(DmaDevice dev, SgTable p2p, DmaDirection dir) {
-        DmaMapping core = shaped(DmaApiEra.SG);
+        DmaMapping core = shaped(Era.SG);
         DmaMapResult r = core.mapSgtable(dev, p2p, dir, DmaAttrs.NONE);
         if (r.isOk()) {
             return new MappedDirect(p2p, r.nents(), core);
@@ -126,7 +127,7 @@ public final class P2pFallback {
      * means "out of resources, retry later"; positive is the segment count.
      */
     public Outcome mapWithMapSgRfc(DmaDevice dev, SgTable p2p, DmaDirection dir) {
-        DmaMapping core = shaped(DmaApiEra.RFC);
+        DmaMapping core = shaped(Era.RFC);
         int n = core.mapSg(dev, p2p.first().orElseThrow(), p2p.origNents(), dir, DmaAttrs.NONE);
         if (n > 0) {
             p2p.setNents(n);
@@ -145,7 +146,7 @@ public final class P2pFallback {
      * and a resource shortage it cannot report as such.
      */
     public Outcome mapWithMapSg(DmaDevice dev, SgTable p2p, DmaDirection dir) {
-        DmaMapping core = shaped(DmaApiEra.SG);
+        DmaMapping core = shaped(Era.SG);
         if (!core.p2pdmaSupported(dev)) {
             return viaRam(core, dev, p2p, dir, "dma_pci_p2pdma_supported() = false");
         }
@@ -162,10 +163,10 @@ public final class P2pFallback {
         DmaMapSgP2p api = DmaMapSgP2p.on(mapping);
         DmaMapResult r = api.map(dev, p2p, dir, DmaAttrs.NONE);
         if (r.isOk()) {
-            return new MappedDirect(p2p, r.nents(), shaped(DmaApiEra.SG));
+            return new MappedDirect(p2p, r.nents(), shaped(Era.SG));
         }
         if (r.error().orElseThrow() == Errno.ENXIO) {
-            return viaRam(shaped(DmaApiEra.SG), dev, p2p, dir, "dma_map_sg_p2p() = -ENXIO");
+            return viaRam(shaped(Era.SG), dev, p2p, dir, "dma_map_sg_p2p() = -ENXIO");
         }
         return new Failed(r.kernelReturn(), "dma_map_sg_p2p() = " + r.kernelReturn());
     }
@@ -189,8 +190,8 @@ public final class P2pFallback {
         }
     }
 
-    private DmaMapping shaped(DmaApiEra era) {
-        return mapping.era() == era ? mapping : mapping.withEra(era);
+    private DmaMapping shaped(Era era) {
+        return mapping.withEra(era);
     }
 
     /** Copies the P2P data into RAM (if the device reads it), builds the RAM table and maps it in the same shape. */
@@ -219,7 +220,7 @@ public final class P2pFallback {
             left -= len;
         }
         int n;
-        if (core.era() == DmaApiEra.RFC) {
+        if (core.sgDma().dmaMapSgReturnsErrno()) {
             n = core.mapSg(dev, ramTable.first().orElseThrow(), ramTable.origNents(), dir, DmaAttrs.NONE);
             if (n > 0) {
                 ramTable.setNents(n);

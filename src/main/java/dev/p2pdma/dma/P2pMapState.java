@@ -3,6 +3,7 @@ package dev.p2pdma.dma;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.p2pdma.MapType;
+import dev.p2pdma.p2pdma.SgDmaBehaviour;
 import dev.p2pdma.sg.SgEntry;
 
 /**
@@ -28,8 +29,8 @@ public final class P2pMapState {
 
     /**
      * Models pci_p2pdma_map_segment(): refreshes on a new page map; for BUS_ADDR sets the DMA
-     * address (SG: sg_phys + bus_offset; RFC: sg_phys + offset - bus_offset, the series'
-     * formula), the DMA length and the era's mark. {@code page} must be a P2PDMA page.
+     * address by the era's {@link SgDmaBehaviour#busAddress() formula}, the DMA length and the era's
+     * mark. {@code page} must be a P2PDMA page.
      */
     public MapType mapSegment(DmaMapping m, DmaDevice dev, SgEntry e, Page page) {
         DevicePageMap pm = page.pagemap().orElseThrow();
@@ -39,10 +40,10 @@ public final class P2pMapState {
             busOffset = pm.busOffset();
         }
         if (map == MapType.BUS_ADDR) {
-            long phys = page.physAddress() + e.offset();
-            e.setDmaAddress(m.era() == DmaApiEra.SG ? phys + busOffset : phys + e.offset() - busOffset);
+            SgDmaBehaviour api = m.sgDma();
+            e.setDmaAddress(api.busAddress().busAddress(page.physAddress() + e.offset(), e.offset(), busOffset));
             e.setDmaLength(e.length());
-            m.era().mark().mark(e);
+            api.mark().mark(e);
         }
         return map;
     }

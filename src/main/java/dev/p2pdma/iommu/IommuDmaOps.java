@@ -14,6 +14,8 @@ import dev.p2pdma.mm.Page;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.sg.BusAddressMark;
 import dev.p2pdma.sg.SgEntry;
+import dev.p2pdma.sg.SgWalk;
+import java.util.Iterator;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -138,16 +140,13 @@ public final class IommuDmaOps implements DmaOps {
         }
         long granule = domain.granuleBytes();
         long mask = dev.segmentBoundaryMask();
-        BusAddressMark mark = m.era().mark();
+        BusAddressMark mark = m.sgDma().mark();
         P2pMapState state = null;
         long iovaLen = 0;
         SgEntry prev = null;
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++) {
-            if (e == null) {
-                throw new IllegalStateException("scatterlist has fewer than " + nents + " entries");
-            }
-            Page page = page(e);
+        for (SgWalk.Cursor c = SgWalk.of(sgl, nents).iterator(); c.hasNext();) {
+            SgEntry e = c.next();
+            Page page = e.pageOrThrow();
             int off = (int) (e.offset() & (granule - 1));
             long len = e.lengthBytes();
             long pad = (mask - iovaLen + 1) & mask;
@@ -157,11 +156,10 @@ public final class IommuDmaOps implements DmaOps {
                 }
                 MapType map = state.mapSegment(m, dev, e, page);
                 if (map == MapType.BUS_ADDR) {
-                    e = e.nextOrNull();
                     continue;
                 }
                 if (map != MapType.THRU_HOST_BRIDGE) {
-                    invalidate(mark, sgl, nents, i);
+                    invalidate(mark, sgl, nents, c.index());
                     return Errno.EREMOTEIO.negative();
                 }
             }
@@ -170,12 +168,11 @@ public final class IommuDmaOps implements DmaOps {
             long sLength = align(len + off, granule);
             e.setPage(page, (int) sLength, e.offset() - off);
             if (pad != 0 && Long.compareUnsigned(pad, sLength - 1) < 0) {
-                prev.setPage(prev.pageOrNull(), (int) (prev.lengthBytes() + pad), prev.offset());
+                prev.setPage(prev.pageOrThrow(), (int) (prev.lengthBytes() + pad), prev.offset());
                 iovaLen += pad;
             }
             iovaLen += sLength;
             prev = e;
-            e = e.nextOrNull();
         }
         if (iovaLen == 0) {
             return finalise(mark, dev, sgl, nents, 0);
@@ -204,12 +201,11 @@ public final class IommuDmaOps implements DmaOps {
         if (!attrs.skipCpuSync()) {
             syncSgForCpu(m, dev, sgl, nents, dir);
         }
-        BusAddressMark mark = m.era().mark();
+        BusAddressMark mark = m.sgDma().mark();
         long start = 0;
         long end = 0;
         boolean found = false;
-        SgEntry e = sgl;
-        for (int i = 0; i < nents && e != null; i++, e = e.nextOrNull()) {
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             if (mark.isMarked(e)) {
                 mark.unmark(e);
                 continue;
@@ -239,8 +235,7 @@ public final class IommuDmaOps implements DmaOps {
         if (dev.coherent()) {
             return;
         }
-        SgEntry e = sgl;
-        for (int i = 0; i < nents && e != null; i++, e = e.nextOrNull()) {
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             m.cache().syncForCpu(e.lengthBytes());
         }
     }
@@ -251,8 +246,7 @@ public final class IommuDmaOps implements DmaOps {
         if (dev.coherent()) {
             return;
         }
-        SgEntry e = sgl;
-        for (int i = 0; i < nents && e != null; i++, e = e.nextOrNull()) {
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             m.cache().syncForDevice(e.lengthBytes());
         }
     }
@@ -273,8 +267,7 @@ public final class IommuDmaOps implements DmaOps {
         long mapped = 0;
         long start = 0;
         long len = 0;
-        SgEntry e = sgl;
-        for (int i = 0; i < nents; i++, e = e.nextOrNull()) {
+        for (SgEntry e : SgWalk.of(sgl, nents)) {
             long phys = e.phys();
             if (len != 0 && phys != start + len) {
                 if (domain.map(iova + mapped, start, len, prot).isPresent()) {
@@ -314,23 +307,22 @@ public final class IommuDmaOps implements DmaOps {
      * @return the number of DMA segments
      */
     private static int finalise(BusAddressMark mark, DmaDevice dev, SgEntry sgl, int nents, long dmaAddr) {
-        SgEntry cur = sgl;
+        Iterator<SgEntry> out = SgWalk.of(sgl, nents).iterator();
+        SgEntry cur = null;
         long curLen = 0;
         int count = 0;
         long maxLen = Integer.toUnsignedLong(dev.maxSegmentBytes());
         long segMask = dev.segmentBoundaryMask();
         long addr = dmaAddr;
-        SgEntry s = sgl;
-        for (int i = 0; i < nents; i++, s = s.nextOrNull()) {
+        for (SgWalk.Cursor c = SgWalk.of(sgl, nents).iterator(); c.hasNext();) {
+            SgEntry s = c.next();
             long sDma = s.dmaAddress();
             long sLen = s.dmaLengthBytes();
             long sIovaLen = s.lengthBytes();
             s.setDmaAddress(DmaMasks.DMA_MAPPING_ERROR);
             s.setDmaLength(0);
             if (mark.isMarked(s)) {
-                if (i > 0) {
-                    cur = cur.nextOrNull();
-                }
+                cur = out.next();
                 mark.unmark(s);
                 cur.setDmaAddress(sDma);
                 cur.setDmaLength((int) sLen);
@@ -340,13 +332,11 @@ public final class IommuDmaOps implements DmaOps {
                 continue;
             }
             long off = sDma;
-            s.setPage(s.pageOrNull(), (int) sLen, (int) (s.offset() + off));
+            s.setPage(s.pageOrThrow(), (int) sLen, (int) (s.offset() + off));
             if (curLen != 0 && off == 0 && (addr & segMask) != 0 && ((maxLen - curLen) & 0xFFFF_FFFFL) >= sLen) {
                 curLen += sLen;
             } else {
-                if (i > 0) {
-                    cur = cur.nextOrNull();
-                }
+                cur = out.next();
                 curLen = sLen;
                 count++;
                 cur.setDmaAddress(addr + off);
@@ -367,27 +357,19 @@ public final class IommuDmaOps implements DmaOps {
      * hold no stash here, so they are only reset.)
      */
     private static void invalidate(BusAddressMark mark, SgEntry sgl, int nents, int stashed) {
-        SgEntry s = sgl;
-        for (int i = 0; i < nents && s != null; i++, s = s.nextOrNull()) {
+        for (SgWalk.Cursor c = SgWalk.of(sgl, nents).iterator(); c.hasNext();) {
+            SgEntry s = c.next();
             if (mark.isMarked(s)) {
                 mark.unmark(s);
-            } else if (i < stashed) {
+            } else if (c.index() < stashed) {
                 long off = s.dmaAddress();
                 int offset = off != DmaMasks.DMA_MAPPING_ERROR ? (int) (s.offset() + off) : s.offset();
                 int length = s.dmaLength() != 0 ? s.dmaLength() : s.length();
-                s.setPage(s.pageOrNull(), length, offset);
+                s.setPage(s.pageOrThrow(), length, offset);
             }
             s.setDmaAddress(DmaMasks.DMA_MAPPING_ERROR);
             s.setDmaLength(0);
         }
-    }
-
-    private static Page page(SgEntry e) {
-        Page p = e.pageOrNull();
-        if (p == null) {
-            throw new IllegalStateException("scatterlist entry without a page: " + e);
-        }
-        return p;
     }
 
     private static long align(long bytes, long granule) {

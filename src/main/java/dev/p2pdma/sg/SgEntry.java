@@ -62,8 +62,8 @@ public final class SgEntry {
         return Optional.ofNullable(chunk.nextOf(slot));
     }
 
-    /** sg_next() without the Optional, for hot loops: null after the END entry. */
-    public SgEntry nextOrNull() {
+    /** sg_next() without the Optional, for this package's hot loops: null after the END entry ({@link SgWalk} outside). */
+    SgEntry nextOrNull() {
         return chunk.nextOf(slot);
     }
 
@@ -102,9 +102,22 @@ public final class SgEntry {
         return Optional.ofNullable(chunk.page(slot));
     }
 
-    /** sg_page() without the Optional, for hot loops. */
-    public Page pageOrNull() {
+    /** sg_page() without the Optional, for this package's hot loops: null for an unset entry. */
+    Page pageOrNull() {
         return chunk.page(slot);
+    }
+
+    /**
+     * sg_page() of an entry that must have one, as the DMA backends read it.
+     *
+     * @throws IllegalStateException for an entry without a page (the kernel would oops on NULL)
+     */
+    public Page pageOrThrow() {
+        Page p = chunk.page(slot);
+        if (p == null) {
+            throw new IllegalStateException("scatterlist entry without a page: " + this);
+        }
+        return p;
     }
 
     /** The byte offset into the page. */

@@ -1,7 +1,6 @@
 package dev.p2pdma.sim;
 
 import dev.p2pdma.dma.DirectDmaOps;
-import dev.p2pdma.dma.DmaApiEra;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
@@ -25,6 +24,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.base.DirectMap;
 import dev.p2pdma.base.KernelLog;
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.p2pdma.P2pDmaProviders;
 import dev.p2pdma.p2pdma.P2pMemBlock;
 import dev.p2pdma.base.UnknownAcsPolicy;
@@ -133,14 +133,14 @@ public final class MapScenarioRunner {
             }
         }
         DmaWarnings warnings = DmaWarnings.of(log, System::nanoTime);
-        DmaApiEra era = s.era().equals("rfc") ? DmaApiEra.RFC : DmaApiEra.SG;
+        Era era = Era.ofTag(s.era());
         DmaMapping mapping = DmaMapping.create(memory, P2pMapTypes.of(m.topology(), providers.mapTypes(), log), warnings).withEra(era);
         DmaDirection dir = DmaDirection.valueOf(s.direction().toUpperCase(Locale.ROOT));
         int ret;
         Optional<String> error;
         int nents;
         String call;
-        if (era == DmaApiEra.SG) {
+        if (!mapping.sgDma().dmaMapSgReturnsErrno()) {
             call = "dma_map_sgtable";
             DmaMapResult r = mapping.mapSgtable(dev, sgt, dir, DmaAttrs.NONE);
             ret = r.kernelReturn();
@@ -159,7 +159,7 @@ public final class MapScenarioRunner {
         for (int i = 0; i < entries.size(); i++) {
             SgEntry e = entries.get(i);
             List<String> flags = new ArrayList<>();
-            if (era.mark().isMarked(e)) {
+            if (mapping.sgDma().mark().isMarked(e)) {
                 flags.add("BUS_ADDRESS");
             }
             // per segment: its DMA address lies in the bounce buffer (SG_DMA_SWIOTLB marks the whole list on entry 0)

@@ -5,6 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
@@ -19,7 +20,7 @@ class DmaApiEraTest {
     /** The machine. */
     private final DmaFixture f = DmaFixture.intel();
     /** The same machine in the RFC shape. */
-    private final DmaMapping rfc = f.mapping.withEra(DmaApiEra.RFC);
+    private final DmaMapping rfc = f.mapping.withEra(Era.RFC);
 
     @Test
     void rfcDmaMapSgReturnsMinusEremoteioForUnreachableP2pMemory_spec3_2_spec9_2() {
@@ -94,7 +95,7 @@ class DmaApiEraTest {
         DmaDevice dev = x86.client(DmaFixture.SWITCH_PEER).build();
         SgTable a = table(seg(page));
         SgTable b = table(seg(page));
-        x86.mapping.withEra(DmaApiEra.RFC).mapSgtable(dev, a, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        x86.mapping.withEra(Era.RFC).mapSgtable(dev, a, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         x86.mapping.mapSgtable(dev, b, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(entries(a).get(0).dmaAddress()).isEqualTo(entries(b).get(0).dmaAddress()).isEqualTo(0x3_0000_0000L);
     }

@@ -2,6 +2,7 @@ package dev.p2pdma.dma;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
@@ -90,7 +91,7 @@ class DmaApiShapesDocTest {
     /** Runs the example and returns the transcript the document shows. */
     static String transcript() throws Exception {
         Machine m = new Machine();
-        DmaMapping rfc = m.sg.withEra(DmaApiEra.RFC);
+        DmaMapping rfc = m.sg.withEra(Era.RFC);
         DmaDevice ahci = m.device("0000:00:1f.2");
         DmaDirection dir = DmaDirection.TO_DEVICE;
         List<String> out = new ArrayList<>();

@@ -5,6 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgTable;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class DmaMapSgP2pTest {
     void itAlwaysUsesTheSgEraMarksEvenOverAnRfcCore_spec9_3() {
         DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).build();
         SgTable t = table(seg(f.p2pPage(0)));
-        DmaMapSgP2p.on(f.mapping.withEra(DmaApiEra.RFC)).map(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        DmaMapSgP2p.on(f.mapping.withEra(Era.RFC)).map(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(entries(t).get(0).isDmaBusAddress()).isTrue();
     }
 }

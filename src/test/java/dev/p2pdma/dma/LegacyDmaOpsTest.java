@@ -6,6 +6,7 @@ import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
@@ -43,7 +44,7 @@ class LegacyDmaOpsTest {
         SgTable t = table(seg(f.p2pPage(0)));
         SgEntry first = t.first().orElseThrow();
         assertThat(f.mapping.mapSg(dev, first, 1, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isZero();
-        assertThat(f.mapping.withEra(DmaApiEra.RFC).mapSg(dev, first, 1, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEqualTo(-121);
+        assertThat(f.mapping.withEra(Era.RFC).mapSg(dev, first, 1, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEqualTo(-121);
     }
 
     @Test
@@ -61,7 +62,7 @@ class LegacyDmaOpsTest {
     void rfcEraOpsReturnZeroForEveryNonP2pFailure_spec9_2() {
         DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).ops(LegacyDmaOps.create()).dmaMask(DmaMasks.bitMask(20)).build();
         SgTable t = table(seg(f.ramPage(0)));
-        assertThat(f.mapping.withEra(DmaApiEra.RFC).mapSg(dev, t.first().orElseThrow(), 1, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isZero();
+        assertThat(f.mapping.withEra(Era.RFC).mapSg(dev, t.first().orElseThrow(), 1, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isZero();
     }
 
     @Test

@@ -114,8 +114,8 @@ class P2pMemAllocationTest {
         assertThat(sgl.origNents()).isEqualTo(1);
         SgEntry e = sgl.first().orElseThrow();
         assertThat(e.isLast()).isTrue();
-        assertThat(e.pageOrNull().pfn()).isEqualTo(PageSize.pfn(BAR2) + 1);
-        assertThat(e.pageOrNull().isP2pdma()).isTrue();
+        assertThat(e.pageOrThrow().pfn()).isEqualTo(PageSize.pfn(BAR2) + 1);
+        assertThat(e.pageOrThrow().isP2pdma()).isTrue();
         assertThat(e.offset()).isZero();
         assertThat(e.lengthBytes()).isEqualTo(10_000);
         assertThat(DirectMap.virt(e.phys())).isEqualTo(DirectMap.virt(BAR2 + PAGE));

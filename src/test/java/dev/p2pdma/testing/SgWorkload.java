@@ -229,7 +229,7 @@ public final class SgWorkload {
         long hash = 0;
         long nents = 0;
         for (SgEntry e : sgt.cpuEntries()) {
-            long pfn = e.pageOrNull().pfn();
+            long pfn = e.pageOrThrow().pfn();
             long len = e.lengthBytes();
             nents++;
             sumLen += len;
