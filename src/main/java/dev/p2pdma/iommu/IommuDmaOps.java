@@ -192,7 +192,8 @@ public final class IommuDmaOps implements DmaOps {
     }
 
     /**
-     * Models iommu_dma_unmap_sg() (spec 5.3, last paragraph): bus-address entries lose their mark;
+     * Models iommu_dma_unmap_sg() (spec 5.3, last paragraph): bus-address entries lose their mark
+     * (when the era clears it; the RFC left it);
      * the IOVA range from the first to the end of the last IOVA segment (stopping at a zero length)
      * is unmapped and freed, through the flush queue in lazy mode.
      */
@@ -202,12 +203,15 @@ public final class IommuDmaOps implements DmaOps {
             syncSgForCpu(m, dev, sgl, nents, dir);
         }
         BusAddressMark mark = m.sgDma().mark();
+        boolean clearMark = m.sgDma().unmapClearsMark();
         long start = 0;
         long end = 0;
         boolean found = false;
         for (SgEntry e : SgWalk.of(sgl, nents)) {
             if (mark.isMarked(e)) {
-                mark.unmark(e);
+                if (clearMark) {
+                    mark.unmark(e);
+                }
                 continue;
             }
             if (e.dmaLength() == 0) {
