@@ -60,10 +60,6 @@ public final class BenchMain {
     }
 
     /**
-     * A row of an IOVA workload (workloads.md section IOVA), in ns per alloc+free pair, against the
-     * same-run baseline {@code baseline}: at most 2x the kernel's C figure {@code kernelNs}.
-     */
-    /**
      * A warm-rcache row of the spinlock build: the kernel's C figures are its no-lock build's (two
      * uncontended lock cmpxchg alone cost 11 ns per pair in C here), so this build is held to the
      * same-run floor of two uncontended CAS locks around a pop and a push.
@@ -73,6 +69,10 @@ public final class BenchMain {
                 "<= 1.5x two uncontended CAS locks + pop/push (same run; the kernel's figure is its no-lock build)", Double.MAX_VALUE, 1.5);
     }
 
+    /**
+     * A row of an IOVA workload (workloads.md section IOVA), in ns per alloc+free pair, against the
+     * same-run baseline {@code baseline}: at most 2x the kernel's C figure {@code kernelNs}.
+     */
     private static Row iova(String name, String benchmark, String baseline, double kernelNs) {
         return new Row(name, "IovaBench." + benchmark, "IovaBench." + baseline,
                 String.format(Locale.ROOT, "<= 2x the kernel's C (%.1f ns/pair): <= %.1f ns", kernelNs, 2 * kernelNs), 2 * kernelNs, 0, kernelNs);

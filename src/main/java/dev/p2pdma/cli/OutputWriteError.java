@@ -6,6 +6,9 @@ package dev.p2pdma.cli;
  */
 final class OutputWriteError extends RuntimeException {
 
+    /** Serialization version of this exception. */
+    private static final long serialVersionUID = 1L;
+
     OutputWriteError(String message) {
         super(message);
     }

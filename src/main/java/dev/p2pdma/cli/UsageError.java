@@ -5,6 +5,9 @@ package dev.p2pdma.cli;
  */
 final class UsageError extends RuntimeException {
 
+    /** Serialization version of this exception. */
+    private static final long serialVersionUID = 1L;
+
     UsageError(String message) {
         super(message);
     }

@@ -240,7 +240,7 @@ public final class PhysicalMemory implements AutoCloseable {
             } else {
                 ByteBuffer d = stores.get(di).get((int) (dp >>> CHUNK_SHIFT));
                 if (d != null) {
-                    byte[] zeros = new byte[(int) Math.min(n, 1 << 16)];
+                    byte[] zeros = new byte[Math.min(n, 1 << 16)];
                     for (int z = 0; z < n; z += zeros.length) {
                         d.put((int) (dp & (CHUNK_BYTES - 1)) + z, zeros, 0, Math.min(zeros.length, n - z));
                     }

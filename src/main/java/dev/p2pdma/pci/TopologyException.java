@@ -6,6 +6,9 @@ package dev.p2pdma.pci;
  */
 public final class TopologyException extends RuntimeException {
 
+    /** Serialization version of this exception. */
+    private static final long serialVersionUID = 1L;
+
     public TopologyException(String message) {
         super(message);
     }

@@ -7,6 +7,9 @@ package dev.p2pdma.pci.io;
  */
 public final class ImportException extends Exception {
 
+    /** Serialization version of this exception. */
+    private static final long serialVersionUID = 1L;
+
     public ImportException(String message) {
         super(message);
     }

@@ -26,6 +26,9 @@ final class StrictTextReader extends Reader {
      */
     static final class BadTextException extends IOException {
 
+        /** Serialization version of this exception. */
+        private static final long serialVersionUID = 1L;
+
         /** Line of the bad bytes, from 1. */
         private final int line;
         /** Offset of the first bad byte from the start of the stream. */

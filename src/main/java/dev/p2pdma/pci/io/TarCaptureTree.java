@@ -321,6 +321,9 @@ final class TarCaptureTree extends ContainedCaptureTree {
 
     /** Thrown by {@link LimitedInputStream} past its cap. */
     private static final class LimitExceededException extends IOException {
+        /** Serialization version of this exception. */
+        private static final long serialVersionUID = 1L;
+
         LimitExceededException() {
             super("uncompressed size limit exceeded");
         }

@@ -260,6 +260,9 @@ public final class TopologyFileWriter {
      */
     private static final class PortableQuoting extends StringQuotingChecker {
 
+        /** Serialization version (Jackson's checker is serializable). */
+        private static final long serialVersionUID = 1L;
+
         /** Jackson's own rules, which we extend. */
         private final StringQuotingChecker base = StringQuotingChecker.Default.instance();
 

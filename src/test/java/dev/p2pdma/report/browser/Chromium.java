@@ -91,13 +91,18 @@ public final class Chromium implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             web.close();
         } finally {
             driver.destroy();
-            if (!driver.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+            try {
+                if (!driver.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                    driver.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
                 driver.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
         }
     }
