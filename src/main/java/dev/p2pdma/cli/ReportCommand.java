@@ -4,8 +4,11 @@ import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.report.HtmlReport;
 import dev.p2pdma.report.PciIds;
 import dev.p2pdma.report.ReportModel;
+import dev.p2pdma.sim.LoadedMachine;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -49,13 +52,36 @@ final class ReportCommand implements Callable<Integer> {
         if (!target.isStdout()) {
             target.checkedPath();
         }
-        PciIds ids = names(pciIds);
-        var machine = input.load();
+        // pci.ids (1.4 MB) is read on a second thread while the input loads; its error still comes first
+        FutureTask<PciIds> names = new FutureTask<>(() -> names(pciIds));
+        Thread.ofPlatform().daemon().name("p2pdma-pci-ids").start(names);
+        LoadedMachine machine;
+        try {
+            machine = input.load();
+        } catch (Exception | Error e) {
+            await(names);
+            throw e;
+        }
+        PciIds ids = await(names);
         int[] endpoints = selection.resolve(machine.topology()).union();
         selection.checkSize("the report's matrix", (long) endpoints.length * endpoints.length, String.format(java.util.Locale.ROOT, " (%,d functions)", endpoints.length));
         String html = HtmlReport.render(ReportModel.of(machine, ids), endpoints);
         target.write(html, spec.commandLine().getOut());
         return 0;
+    }
+
+    /** The database read by the task, or the task's exception. */
+    private static PciIds await(FutureTask<PciIds> names) throws ImportException, InterruptedException {
+        try {
+            return names.get();
+        } catch (ExecutionException e) {
+            switch (e.getCause()) {
+                case ImportException i -> throw i;
+                case RuntimeException r -> throw r;
+                case Error err -> throw err;
+                default -> throw new IllegalStateException(e.getCause());
+            }
+        }
     }
 
     /** The database named by {@code --pci-ids}, else the system one when installed, else none. */

@@ -6,6 +6,8 @@ import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * The report: one self-contained HTML page (inline CSS, a small inline script, the data as one
@@ -17,7 +19,8 @@ import java.util.Optional;
  * provider's row as a list of clients, built by the script from the blob, which always holds
  * every cell (see {@link ReportData}). Trees of more than {@link #FOLDED_ABOVE_ROWS} rows start
  * with subtrees below the third level folded. The output is a function of its inputs: the same
- * machine and names give the same bytes. Stateless and thread-safe.
+ * machine and names give the same bytes. The blob's cells are computed on a second thread while
+ * the rest of the page is written. Stateless and thread-safe.
  */
 public final class HtmlReport {
 
@@ -54,6 +57,9 @@ public final class HtmlReport {
         P2pMatrix matrix = P2pMatrix.of(model.machine().decision(), endpoints, endpoints);
         boolean full = matrix.size() <= FULL_TABLE_MAX_ENDPOINTS;
         PciTopology t = model.topology();
+        // the cells (a million for 1,000 endpoints) are coded on a second thread while this one writes the rest
+        FutureTask<MatrixCells> cells = new FutureTask<>(() -> MatrixCells.compute(t, matrix));
+        Thread.ofPlatform().daemon().name("p2pdma-report-cells").start(cells);
         StringBuilder sb = new StringBuilder(1 << 16);
         String title = "p2pdma report: " + t.machine().source();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -75,9 +81,27 @@ public final class HtmlReport {
                 .append("<p id=\"details-body\">Choose a provider, then focus or hover a function or a matrix cell.</p>\n</aside>\n</main>\n");
         writeMatrix(model, matrix, full, sb);
         sb.append("<script type=\"application/json\" id=\"p2pdma-data\">")
-                .append(Markup.scriptSafeJson(ReportData.json(model, matrix, full)))
+                .append(Markup.scriptSafeJson(ReportData.json(model, matrix, full, join(cells))))
                 .append("</script>\n<script>\n").append(SCRIPT).append("</script>\n</body>\n</html>\n");
         return sb.toString();
+    }
+
+    /** The result of a task run on another thread; its exception, if any, thrown here. */
+    private static <T> T join(FutureTask<T> task) {
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the report's cells were computed", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     private static void writeHeader(ReportModel model, P2pMatrix matrix, StringBuilder sb) {

@@ -11,6 +11,7 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,10 +48,11 @@ public final class PciIds {
     private PciIds(String source, Map<Integer, String> vendors, Map<Integer, String> devices, Map<Long, String> subsystems,
                    Map<Integer, String> classes) {
         this.source = source;
-        this.vendors = Map.copyOf(vendors);
-        this.devices = Map.copyOf(devices);
-        this.subsystems = Map.copyOf(subsystems);
-        this.classes = Map.copyOf(classes);
+        // the parser's own maps, never changed after parsing: copying 40,000 entries again costs more than the lookups save
+        this.vendors = Collections.unmodifiableMap(vendors);
+        this.devices = Collections.unmodifiableMap(devices);
+        this.subsystems = Collections.unmodifiableMap(subsystems);
+        this.classes = Collections.unmodifiableMap(classes);
     }
 
     /** A database that knows no names: every function is shown by its ids. */

@@ -2,16 +2,13 @@ package dev.p2pdma.report;
 
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.p2pdma.P2pMatrix;
-import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciTopology;
 import java.io.StringWriter;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.core.json.JsonFactory;
 
 /**
  * The report's data blob: the tree's nodes and every matrix cell, as one JSON object the page's
@@ -32,12 +29,13 @@ import tools.jackson.databind.json.JsonMapper;
  *       device and down, or across the host bridge(s)); normally empty.</li>
  * </ul>
  *
- * Deterministic: templates and sets are numbered in first-use order. Stateless and thread-safe.
+ * Deterministic: templates and sets are numbered in first-use order ({@link MatrixCells}). Stateless
+ * and thread-safe.
  */
 public final class ReportData {
 
-    /** The mapper that makes generators. */
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    /** The factory that makes generators (a streaming factory: no object mapper to set up). */
+    private static final JsonFactory FACTORY = new JsonFactory();
     /** Stands for the provider's address in a template. */
     static final char PROVIDER_TOKEN = '\u0001';
     /** Stands for the client's address in a template. */
@@ -48,10 +46,13 @@ public final class ReportData {
     private ReportData() {
     }
 
-    /** The JSON text of the blob (not yet made safe for a script element: see {@link Markup#scriptSafeJson}). */
-    public static String json(ReportModel model, P2pMatrix matrix, boolean fullTable) {
+    /**
+     * The JSON text of the blob (not yet made safe for a script element: see {@link Markup#scriptSafeJson})
+     * with the matrix part already computed ({@link MatrixCells#compute}).
+     */
+    static String json(ReportModel model, P2pMatrix matrix, boolean fullTable, MatrixCells cells) {
         StringWriter w = new StringWriter(1 << 16);
-        try (JsonGenerator g = MAPPER.createGenerator(w)) {
+        try (JsonGenerator g = FACTORY.createGenerator(w)) {
             g.writeStartObject();
             g.writeNumberProperty("version", 1);
             g.writeBooleanProperty("fullTable", fullTable);
@@ -70,7 +71,7 @@ public final class ReportData {
                 g.writeNumber(model.layout().rowOfFunction(matrix.endpoint(k)));
             }
             g.writeEndArray();
-            writeCells(model, matrix, g);
+            writeCells(cells, g);
             g.writeEndObject();
         }
         return w.toString();
@@ -119,59 +120,16 @@ public final class ReportData {
         g.writeEndArray();
     }
 
-    private static void writeCells(ReportModel model, P2pMatrix matrix, JsonGenerator g) {
-        Map<String, Integer> templates = new LinkedHashMap<>();
-        Map<List<Integer>, Integer> sets = new LinkedHashMap<>();
-        Map<String, List<String>> pathOverrides = new LinkedHashMap<>();
-        Map<Integer, int[]> chains = new HashMap<>();
-        PciTopology t = model.topology();
-        String[] names = new String[t.size()];
-        for (int f = 0; f < names.length; f++) {
-            names[f] = t.function(f).address().toString();
-        }
-        int n = matrix.size();
-        List<String> rows = new ArrayList<>(n);
-        StringBuilder row = new StringBuilder();
-        for (int i = 0; i < n; i++) {
-            row.setLength(0);
-            String runKey = null;
-            int runCount = 0;
-            for (int j = 0; j < n; j++) {
-                P2pVerdict v = matrix.verdict(i, j);
-                String p = v.provider().toString();
-                String c = v.client().toString();
-                String u = v.commonUpstream().map(Object::toString).orElse("");
-                List<Integer> set = new ArrayList<>(v.reasons().size());
-                for (String reason : v.reasons()) {
-                    String tpl = template(reason, p, c, u);
-                    set.add(templates.computeIfAbsent(tpl, k -> templates.size()));
-                }
-                int setIndex = sets.computeIfAbsent(List.copyOf(set), k -> sets.size());
-                List<String> derived = derivedPath(t, names, matrix.endpoint(i), matrix.endpoint(j), chains);
-                if (!derived.equals(v.path())) {
-                    pathOverrides.put(i + "," + j, v.path());
-                }
-                String key = String.valueOf(letter(v.mapType())) + v.distance() + "." + setIndex;
-                if (key.equals(runKey)) {
-                    runCount++;
-                } else {
-                    appendRun(row, runKey, runCount);
-                    runKey = key;
-                    runCount = 1;
-                }
-            }
-            appendRun(row, runKey, runCount);
-            rows.add(row.toString());
-        }
+    private static void writeCells(MatrixCells cells, JsonGenerator g) {
         g.writeName("templates");
         g.writeStartArray();
-        for (String s : templates.keySet()) {
+        for (String s : cells.templates()) {
             g.writeString(s);
         }
         g.writeEndArray();
         g.writeName("sets");
         g.writeStartArray();
-        for (List<Integer> s : sets.keySet()) {
+        for (List<Integer> s : cells.sets()) {
             g.writeStartArray();
             for (int x : s) {
                 g.writeNumber(x);
@@ -181,13 +139,13 @@ public final class ReportData {
         g.writeEndArray();
         g.writeName("cells");
         g.writeStartArray();
-        for (String s : rows) {
+        for (String s : cells.rows()) {
             g.writeString(s);
         }
         g.writeEndArray();
         g.writeName("paths");
         g.writeStartObject();
-        for (Map.Entry<String, List<String>> e : pathOverrides.entrySet()) {
+        for (Map.Entry<String, List<String>> e : cells.paths().entrySet()) {
             g.writeName(e.getKey());
             g.writeStartArray();
             for (String s : e.getValue()) {
@@ -196,16 +154,6 @@ public final class ReportData {
             g.writeEndArray();
         }
         g.writeEndObject();
-    }
-
-    private static void appendRun(StringBuilder row, String key, int count) {
-        if (key == null) {
-            return;
-        }
-        if (!row.isEmpty()) {
-            row.append(',');
-        }
-        row.append(key).append('*').append(count);
     }
 
     /** The letter of a matrix map type. */
@@ -225,7 +173,8 @@ public final class ReportData {
     }
 
     /** The route the page's script derives from the tree; the same rule as the decision's path. */
-    static List<String> derivedPath(PciTopology t, String[] names, int provider, int client, Map<Integer, int[]> chains) {
+    static List<String> derivedPath(PciTopology t, String[] names, String[] hostBridgeNames, int provider, int client,
+                                    Map<Integer, int[]> chains) {
         int[] pc = chains.computeIfAbsent(provider, t::chain);
         int[] cc = chains.computeIfAbsent(client, t::chain);
         List<String> out = new ArrayList<>(pc.length + cc.length + 2);
@@ -245,8 +194,8 @@ public final class ReportData {
         for (int a : pc) {
             out.add(names[a]);
         }
-        String hp = t.hostBridgeOf(provider).name();
-        String hc = t.hostBridgeOf(client).name();
+        String hp = hostBridgeNames[t.hostBridgeIndexOf(provider)];
+        String hc = hostBridgeNames[t.hostBridgeIndexOf(client)];
         out.add(hp);
         if (!hp.equals(hc)) {
             out.add(hc);
