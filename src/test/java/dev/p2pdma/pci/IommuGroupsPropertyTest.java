@@ -2,6 +2,7 @@ package dev.p2pdma.pci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.testing.Topo;
 import dev.p2pdma.testing.XorShift64;
 import java.util.HashSet;
@@ -11,8 +12,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Seeded random topologies (root ports, switches, PCIe-to-PCI bridges, multifunction devices, ACS
- * on, off or absent): the grouping's invariants hold (spec 5.6, 11.2). The seed is in every
- * assertion message.
+ * on, off, absent or unknown, devices of the ACS quirk table): the grouping's invariants hold, and
+ * its partition is the one an independent reference ({@link ReferenceIommuGroups}) builds from the
+ * spec (5.6 with 11.1, 11.2, 11.5, 11.8). The seed is in every assertion message.
  */
 class IommuGroupsPropertyTest {
 
@@ -20,6 +22,10 @@ class IommuGroupsPropertyTest {
     private static final long SEED = 0x9E3779B97F4A7C15L;
     /** Topologies generated. */
     private static final int TOPOLOGIES = 300;
+    /** Intel's vendor id: its RCiEPs and some of its NICs are ACS quirk rows (spec 11.8). */
+    private static final int INTEL = 0x8086;
+    /** An Intel 82576 NIC, a multifunction endpoint the kernel's quirk table declares isolated. */
+    private static final int INTEL_82576 = 0x10C9;
 
     /** Builds random topologies; not thread-safe. */
     private static final class Generator {
@@ -35,10 +41,13 @@ class IommuGroupsPropertyTest {
         }
 
         private AcsState randomAcs() {
-            return switch (rnd.nextInt(4)) {
+            return switch (rnd.nextInt(7)) {
                 case 0 -> Topo.noAcs();
                 case 1 -> Topo.acs(0);
                 case 2 -> Topo.acs(0x0015);
+                case 3 -> new AcsState.Unknown("not captured");
+                case 4 -> new AcsState.Present(0x0005, 0x0005);
+                case 5 -> Topo.acs(0x000d);
                 default -> Topo.acs(0x001d);
             };
         }
@@ -54,6 +63,9 @@ class IommuGroupsPropertyTest {
             }
             if (rnd.nextInt(2) == 0) {
                 addSlot("", 0, 0x1f, PortType.RC_INTEGRATED_ENDPOINT);
+            }
+            if (rnd.nextInt(3) == 0) {
+                addSlot("", 0, 0x1e, PortType.RC_INTEGRATED_ENDPOINT, INTEL, 0x3e20);
             }
             return topo.build();
         }
@@ -85,16 +97,23 @@ class IommuGroupsPropertyTest {
                                 new Parent.Bridge(PciAddress.parse(b)));
                     }
                 }
+                case 3 -> addSlot(bridge, bus, 0, PortType.ENDPOINT, INTEL, INTEL_82576);
                 default -> addSlot(bridge, bus, 0, PortType.ENDPOINT);
             }
         }
 
         /** One device, single- or multifunction, on {@code bus} (below {@code bridge}, or on the root bus when empty). */
         private void addSlot(String bridge, int bus, int device, PortType type) {
+            addSlot(bridge, bus, device, type, 0x1b36, 0x0010);
+        }
+
+        /** As above, with these vendor and device ids (quirk table rows among them). */
+        private void addSlot(String bridge, int bus, int device, PortType type, int vendor, int deviceId) {
             int functions = rnd.nextInt(3) == 0 ? 2 + rnd.nextInt(3) : 1;
             for (int fn = 0; fn < functions; fn++) {
                 PciAddress a = PciAddress.parse(String.format("%02x:%02x.%d", bus, device, fn));
-                PciFunction f = PciFunction.builder(a).ids(0x1b36, 0x0010).classCode(0x010802).headerType(functions > 1 ? 0x80 : 0)
+                PciFunction f = PciFunction.builder(a).ids(vendor, deviceId).classCode(0x010802)
+                        .headerType(functions > 1 && (fn == 0 || rnd.nextInt(2) == 0) ? 0x80 : 0)
                         .portType(type).acs(functions > 1 ? randomAcs() : Topo.noAcs()).build();
                 topo.add(f, bridge.isEmpty() ? new Parent.RootBus(new HostBridge(0, 0)) : new Parent.Bridge(PciAddress.parse(bridge)));
             }
@@ -140,22 +159,21 @@ class IommuGroupsPropertyTest {
     }
 
     @Test
-    void aSingleFunctionEndpointSharesItsBridgesGroupExactlyWhenThePathAboveIsNotIsolated_spec5_6_step2() {
+    void thePartitionIsTheOnePciDeviceGroupGivesByTheSpecsRules_spec5_6_11_1_11_2_11_5_11_8() {
+        int joined = 0;
         for (int k = 0; k < TOPOLOGIES; k++) {
             long seed = SEED + k;
             PciTopology t = new Generator(seed).build();
-            IommuGroups g = IommuGroups.compute(t);
-            AcsIsolation acs = AcsIsolation.of(t);
-            for (int i = 0; i < t.size(); i++) {
-                PciFunction f = t.function(i);
-                int parent = t.upstream(i);
-                if (parent < 0 || f.isBridge() || acs.isMultifunction(i) || f.portType() != PortType.ENDPOINT) {
-                    continue;
-                }
-                boolean isolated = acs.acsPathEnabled(parent, -1, AcsIsolation.REQ_ACS_FLAGS).enabled();
-                boolean shares = g.groupOf(f.address()).equals(g.groupOf(t.function(parent).address()));
-                assertThat(shares).as("seed " + seed + ": " + f.address()).isEqualTo(!isolated);
+            for (UnknownAcsPolicy policy : UnknownAcsPolicy.values()) {
+                IommuGroups g = IommuGroups.compute(t, policy);
+                Set<Set<PciAddress>> ours = new HashSet<>();
+                g.groups().values().forEach(m -> ours.add(Set.copyOf(m)));
+                Set<Set<PciAddress>> reference = ReferenceIommuGroups.partition(t, policy);
+                assertThat(ours).as("seed " + seed + ", unknown ACS " + policy + ": " + t.functions()).isEqualTo(reference);
+                joined += t.size() - reference.size();
             }
         }
+        // the topologies must exercise both outcomes: some functions share a group, most do not
+        assertThat(joined).as("functions that joined another's group, over all topologies").isPositive();
     }
 }
