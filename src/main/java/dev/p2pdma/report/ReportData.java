@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.ObjectWriteContext;
 import tools.jackson.core.json.JsonFactory;
 
 /**
@@ -52,7 +53,7 @@ public final class ReportData {
      */
     static String json(ReportModel model, P2pMatrix matrix, boolean fullTable, MatrixCells cells) {
         StringWriter w = new StringWriter(1 << 16);
-        try (JsonGenerator g = FACTORY.createGenerator(w)) {
+        try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), w)) {
             g.writeStartObject();
             g.writeNumberProperty("version", 1);
             g.writeBooleanProperty("fullTable", fullTable);
