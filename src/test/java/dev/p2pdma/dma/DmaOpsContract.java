@@ -18,6 +18,7 @@ import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -100,10 +101,16 @@ public abstract class DmaOpsContract {
     private final DmaFixture f = DmaFixture.intel();
     /** A one-area swiotlb pool of 128 slots, for exhausting. */
     private final Swiotlb small = Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS + (8L << 20), 128, 1, () -> 0);
-    /** The backend on {@link #f}. */
-    private final Backend b = backend(f.memory);
+    /** The backend on {@link #f} (set before each test, not in the constructor: subclasses are not initialised there). */
+    private Backend b;
     /** What it declares. */
-    private final DmaBackendCapabilities caps = b.ops().capabilities();
+    private DmaBackendCapabilities caps;
+
+    @BeforeEach
+    void attachBackend() {
+        b = backend(f.memory);
+        caps = b.ops().capabilities();
+    }
 
     /** A switch-peer client on the backend, forced to bounce through the default pool when the suite forces. */
     private DmaDevice.Builder device() {
