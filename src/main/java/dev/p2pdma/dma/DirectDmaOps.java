@@ -44,6 +44,12 @@ public final class DirectDmaOps implements DmaOps {
         return 0;
     }
 
+    /** Bus address or CPU address for P2P pages, bounces when forced, -EIO on failure, no translation, one segment per entry. */
+    @Override
+    public DmaBackendCapabilities capabilities() {
+        return new DmaBackendCapabilities(DmaBackendCapabilities.P2pPages.BUS_ADDRESS_OR_CPU_ADDRESS, true, Errno.EIO.negative(), false, false);
+    }
+
     /**
      * Models dma_direct_map_sg(): see the class comment. The era's {@link SgDmaBehaviour} decides the
      * error value of a failed page mapping (-EIO, or 0 before 5.16), whether the unreachable entry is

@@ -43,6 +43,9 @@ public interface DmaOps {
     /** The ops' sync_sg_for_device. */
     void syncSgForDevice(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir);
 
+    /** What this backend does differently from the others; the shared contract suite derives its expectations from it. */
+    DmaBackendCapabilities capabilities();
+
     /** The ops' max_mapping_size, {@link DmaMasks#SIZE_MAX} for no limit. */
     long maxMappingBytes(DmaMapping m, DmaDevice dev);
 

@@ -72,6 +72,12 @@ public final class LegacyDmaOps implements DmaOps {
         return 0;
     }
 
+    /** P2P pages refused, bounces when forced, the configured failure return, no translation, one segment per entry. */
+    @Override
+    public DmaBackendCapabilities capabilities() {
+        return new DmaBackendCapabilities(DmaBackendCapabilities.P2pPages.REFUSED, true, failureReturn, false, false);
+    }
+
     /** The ops' map_sg: RAM like dma-direct; a P2PDMA page undoes the list and returns -EREMOTEIO. */
     @Override
     public int mapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {

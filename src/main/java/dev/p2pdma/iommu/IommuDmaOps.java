@@ -2,6 +2,7 @@ package dev.p2pdma.iommu;
 
 import dev.p2pdma.dma.DirectDmaOps;
 import dev.p2pdma.dma.DmaAttrs;
+import dev.p2pdma.dma.DmaBackendCapabilities;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMapping;
@@ -105,6 +106,12 @@ public final class IommuDmaOps implements DmaOps {
     @Override
     public int flags() {
         return DMA_F_PCI_P2PDMA_SUPPORTED;
+    }
+
+    /** Bus address or IOVA for P2P pages, swiotlb=force ignored, -ENOMEM when the IOVA space runs out, translated, merging. */
+    @Override
+    public DmaBackendCapabilities capabilities() {
+        return new DmaBackendCapabilities(DmaBackendCapabilities.P2pPages.BUS_ADDRESS_OR_IOVA, false, Errno.ENOMEM.negative(), true, true);
     }
 
     @Override

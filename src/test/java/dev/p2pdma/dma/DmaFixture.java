@@ -1,9 +1,12 @@
 package dev.p2pdma.dma;
 
+import dev.p2pdma.base.DirectMap;
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.Page;
+import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
-import dev.p2pdma.base.KernelLog;
+import dev.p2pdma.p2pdma.GenPool;
 import dev.p2pdma.p2pdma.MapTypeCache;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciAddress;
@@ -20,31 +23,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class DmaFixture {
 
-    /** CPU physical address of the provider's BAR. */
-    static final long BAR_CPU = SwitchMachine.BAR_CPU;
-    /** Its PCI bus address. */
-    static final long BAR_BUS = SwitchMachine.BAR_BUS;
-    /** Bus minus CPU. */
-    static final long BUS_OFFSET = BAR_BUS - BAR_CPU;
-    /** BAR size. */
-    static final long BAR_BYTES = SwitchMachine.BAR_BYTES;
-    /** RAM size. */
-    static final long RAM_BYTES = SwitchMachine.RAM_BYTES;
     /** Where the swiotlb pool starts. */
     static final long SWIOTLB_PHYS = 16L << 20;
     /** Slots in the default pool. */
     static final int SWIOTLB_SLOTS = 1024;
-    /** Where test buffers start (away from the pool). */
-    static final long BUFFERS_PHYS = SwitchMachine.BUFFERS_PHYS;
 
-    /** The provider. */
-    static final PciAddress PROVIDER = SwitchMachine.PROVIDER;
-    /** The client behind the same switch. */
-    static final PciAddress SWITCH_PEER = SwitchMachine.SWITCH_PEER;
-    /** The client behind another root port. */
-    static final PciAddress OTHER_ROOT = SwitchMachine.OTHER_ROOT;
-
-    /** The shared test machine. */
+    /** The shared test machine (its constants, RAM pages and BAR pages). */
     final SwitchMachine machine;
     /** The PCI tree. */
     final PciTopology topology;
@@ -68,6 +52,8 @@ final class DmaFixture {
     final DevicePageMap pgmap;
     /** Second half of the BAR. */
     final DevicePageMap pgmap2;
+    /** The provider's p2pmem pool (pci_alloc_p2pmem()'s gen_pool): one chunk per page map, bus addresses as "phys". */
+    final GenPool<DevicePageMap> p2pmem = new GenPool<>(PageSize.PAGE_SHIFT);
 
     DmaFixture(boolean amd) {
         machine = SwitchMachine.of(amd);
@@ -77,10 +63,15 @@ final class DmaFixture {
         p2p = P2pMapTypes.of(topology, cache, log);
         mapping = DmaMapping.create(memory, p2p, warnings);
         swiotlb = Swiotlb.create(memory, SWIOTLB_PHYS, SWIOTLB_SLOTS, 1, () -> 0);
-        pgmap = new DevicePageMap(1, DevicePageMap.Type.PCI_P2PDMA, PROVIDER, 2, BAR_CPU, BAR_BYTES / 2, BUS_OFFSET);
-        pgmap2 = new DevicePageMap(2, DevicePageMap.Type.PCI_P2PDMA, PROVIDER, 2, BAR_CPU + BAR_BYTES / 2, BAR_BYTES / 2, BUS_OFFSET);
+        pgmap = new DevicePageMap(1, DevicePageMap.Type.PCI_P2PDMA, SwitchMachine.PROVIDER, 2, SwitchMachine.BAR_CPU, SwitchMachine.BAR_BYTES / 2, SwitchMachine.BUS_OFFSET);
+        pgmap2 = new DevicePageMap(2, DevicePageMap.Type.PCI_P2PDMA, SwitchMachine.PROVIDER, 2, SwitchMachine.BAR_CPU + SwitchMachine.BAR_BYTES / 2, SwitchMachine.BAR_BYTES / 2, SwitchMachine.BUS_OFFSET);
         if (memory.memMap().memremap(pgmap).isPresent() || memory.memMap().memremap(pgmap2).isPresent()) {
             throw new IllegalStateException("memremap failed");
+        }
+        for (DevicePageMap map : new DevicePageMap[] {pgmap2, pgmap}) {
+            if (p2pmem.addChunk(DirectMap.virt(map.cpuStart()), map.cpuStart() + SwitchMachine.BUS_OFFSET, map.sizeBytes(), map).isPresent()) {
+                throw new IllegalStateException("gen_pool_add failed");
+            }
         }
     }
 
@@ -99,18 +90,9 @@ final class DmaFixture {
         return DmaDevice.forPci(topology, a).dmaMaskAndCoherent(DmaMasks.bitMask(64));
     }
 
-    /** The RAM page at {@code phys}. */
-    Page ram(long phys) {
-        return machine.ram(phys);
-    }
-
-    /** The i-th RAM test page. */
-    Page ramPage(int i) {
-        return machine.ramPage(i);
-    }
-
-    /** The i-th page of the BAR (pages 0..2047 in the first page map, 2048.. in the second). */
-    Page p2pPage(int i) {
-        return machine.p2pPage(i);
+    /** The first page of {@code sizeBytes} of p2pmem taken from the provider's pool (pci_alloc_p2pmem()). */
+    Page p2pAlloc(long sizeBytes) {
+        GenPool.Block<DevicePageMap> b = p2pmem.alloc(sizeBytes).orElseThrow(() -> new IllegalStateException("p2pmem exhausted"));
+        return memory.memMap().pageOrThrow(PageSize.pfn(DirectMap.phys(b.virt())));
     }
 }

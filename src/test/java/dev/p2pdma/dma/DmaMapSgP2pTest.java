@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SwitchMachine;
 import org.junit.jupiter.api.Test;
 
 /** Spec 9.3: the dedicated P2P-aware entry point suggested in review, with its distinct error. */
@@ -20,46 +21,46 @@ class DmaMapSgP2pTest {
 
     @Test
     void reachableP2pMemoryIsMappedWithBusAddresses_spec9_3() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).build();
-        SgTable t = table(seg(f.p2pPage(0)), seg(f.ramPage(0)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).build();
+        SgTable t = table(seg(f.machine.p2pPage(0)), seg(f.machine.ramPage(0)));
         assertThat(api.map(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEqualTo(DmaMapResult.ok(2));
-        assertThat(entries(t).get(0).dmaAddress()).isEqualTo(DmaFixture.BAR_BUS);
+        assertThat(entries(t).get(0).dmaAddress()).isEqualTo(SwitchMachine.BAR_BUS);
         api.unmap(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(entries(t).get(0).isDmaBusAddress()).isFalse();
     }
 
     @Test
     void unreachableP2pMemoryIsTheDistinctEnxio_spec9_3() {
-        DmaDevice dev = f.client(DmaFixture.OTHER_ROOT).swiotlbForceBounce(f.swiotlb).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(0)));
+        DmaDevice dev = f.client(SwitchMachine.OTHER_ROOT).swiotlbForceBounce(f.swiotlb).build();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(0)));
         assertThat(api.map(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.ENXIO);
         assertThat(f.swiotlb.usedSlots()).isZero();
     }
 
     @Test
     void aBackendWithoutP2pSupportIsEnxioBeforeAnythingIsMapped_spec9_3() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).ops(LegacyDmaOps.create()).swiotlbForceBounce(f.swiotlb).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(0)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).ops(LegacyDmaOps.create()).swiotlbForceBounce(f.swiotlb).build();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(0)));
         assertThat(api.map(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.ENXIO);
         assertThat(f.swiotlb.highWaterSlots()).isZero();
     }
 
     @Test
     void aDeviceWithoutAMaskIsEinvalNotASilentSuccess_spec9_3() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).noDmaMask().build();
-        assertThat(api.map(dev, table(seg(f.ramPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EINVAL);
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).noDmaMask().build();
+        assertThat(api.map(dev, table(seg(f.machine.ramPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EINVAL);
     }
 
     @Test
     void otherFailuresKeepTheirCoreErrno_spec9_3() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).dmaMask(DmaMasks.bitMask(20)).build();
-        assertThat(api.map(dev, table(seg(f.ramPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EIO);
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).dmaMask(DmaMasks.bitMask(20)).build();
+        assertThat(api.map(dev, table(seg(f.machine.ramPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EIO);
     }
 
     @Test
     void itAlwaysUsesTheSgEraMarksEvenOverAnRfcCore_spec9_3() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).build();
-        SgTable t = table(seg(f.p2pPage(0)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).build();
+        SgTable t = table(seg(f.machine.p2pPage(0)));
         DmaMapSgP2p.on(f.mapping.withEra(Era.RFC)).map(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(entries(t).get(0).isDmaBusAddress()).isTrue();
     }

@@ -14,6 +14,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import java.util.stream.Stream;
+import dev.p2pdma.testing.SwitchMachine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -29,8 +30,8 @@ class DmaMappingEraTest {
 
     @Test
     void rfcDmaMapSgReturnsMinusEremoteioForUnreachableP2pMemory_spec3_2_spec9_2() {
-        DmaDevice dev = f.client(DmaFixture.OTHER_ROOT).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(0)));
+        DmaDevice dev = f.client(SwitchMachine.OTHER_ROOT).build();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(0)));
         assertThat(rfc.mapSg(dev, t.first().orElseThrow(), 2, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEqualTo(Errno.EREMOTEIO.negative());
         assertThat(entries(t).get(1).dmaAddress()).isEqualTo(DmaMasks.DMA_MAPPING_ERROR);
     }
@@ -38,25 +39,25 @@ class DmaMappingEraTest {
     @Test
     void rfcDmaMapSgReturnsZeroForAResourceFailure_spec9_2() {
         Swiotlb small = Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS, 128, 1, () -> 0);
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).swiotlbForceBounce(small).build();
-        SgTable t = table(seg(f.ramPage(0), 0, 200 * 2048), seg(f.ramPage(100)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).swiotlbForceBounce(small).build();
+        SgTable t = table(seg(f.machine.ramPage(0), 0, 200 * 2048), seg(f.machine.ramPage(100)));
         assertThat(rfc.mapSg(dev, t.first().orElseThrow(), 2, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isZero();
         assertThat(f.warnings.warnings()).noneMatch(l -> l.contains("__dma_map_sg_attrs"));
     }
 
     @Test
     void rfcDmaMapSgtableTurnsEveryFailureIntoEinval_spec9_4() {
-        DmaDevice dev = f.client(DmaFixture.OTHER_ROOT).build();
-        assertThat(rfc.mapSgtable(dev, table(seg(f.p2pPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EINVAL);
-        assertThat(f.mapping.mapSgtable(dev, table(seg(f.p2pPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error())
+        DmaDevice dev = f.client(SwitchMachine.OTHER_ROOT).build();
+        assertThat(rfc.mapSgtable(dev, table(seg(f.machine.p2pPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EINVAL);
+        assertThat(f.mapping.mapSgtable(dev, table(seg(f.machine.p2pPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error())
                 .contains(Errno.EREMOTEIO);
     }
 
     @Test
     void rfcMarksBusAddressesInPageLinkAndSgInDmaFlags_spec2_1_spec9_4() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).build();
-        SgTable a = table(seg(f.p2pPage(0)));
-        SgTable b = table(seg(f.p2pPage(0)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).build();
+        SgTable a = table(seg(f.machine.p2pPage(0)));
+        SgTable b = table(seg(f.machine.p2pPage(0)));
         rfc.mapSgtable(dev, a, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         f.mapping.mapSgtable(dev, b, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(entries(a).get(0).isPageLinkP2pdma()).isTrue();
@@ -67,9 +68,9 @@ class DmaMappingEraTest {
 
     @Test
     void rfcUnmapSkipsMarkedEntriesAndLeavesTheMarkSgClearsIt_spec3_3_spec9_3() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).build();
-        SgTable a = table(seg(f.p2pPage(0)));
-        SgTable b = table(seg(f.p2pPage(0)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).build();
+        SgTable a = table(seg(f.machine.p2pPage(0)));
+        SgTable b = table(seg(f.machine.p2pPage(0)));
         rfc.mapSgtable(dev, a, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         rfc.unmapSgtable(dev, a, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         f.mapping.mapSgtable(dev, b, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
@@ -80,24 +81,24 @@ class DmaMappingEraTest {
 
     @Test
     void rfcComputesTheBusAddressWithTheSeriesFormulaSgWithTheFixedOne_spec1_14_spec9_2() {
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).build();
-        SgTable a = table(seg(f.p2pPage(2), 64, 512));
-        SgTable b = table(seg(f.p2pPage(2), 64, 512));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).build();
+        SgTable a = table(seg(f.machine.p2pPage(2), 64, 512));
+        SgTable b = table(seg(f.machine.p2pPage(2), 64, 512));
         rfc.mapSgtable(dev, a, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         f.mapping.mapSgtable(dev, b, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
-        long phys = DmaFixture.BAR_CPU + 2 * PageSize.PAGE_SIZE + 64;
+        long phys = SwitchMachine.BAR_CPU + 2 * PageSize.PAGE_SIZE + 64;
         SgEntry ra = entries(a).get(0);
-        assertThat(ra.dmaAddress()).isEqualTo(phys + 64 - DmaFixture.BUS_OFFSET);
-        assertThat(entries(b).get(0).dmaAddress()).isEqualTo(phys + DmaFixture.BUS_OFFSET).isEqualTo(DmaFixture.BAR_BUS + 2 * 4096 + 64);
+        assertThat(ra.dmaAddress()).isEqualTo(phys + 64 - SwitchMachine.BUS_OFFSET);
+        assertThat(entries(b).get(0).dmaAddress()).isEqualTo(phys + SwitchMachine.BUS_OFFSET).isEqualTo(SwitchMachine.BAR_BUS + 2 * 4096 + 64);
     }
 
     @Test
     void withAZeroBusOffsetAndAPageAlignedSegmentBothFormulasAgree_spec1_14() {
         DmaFixture x86 = DmaFixture.intel();
-        DevicePageMap pm = new DevicePageMap(7, DevicePageMap.Type.PCI_P2PDMA, DmaFixture.PROVIDER, 4, 0x3_0000_0000L,
+        DevicePageMap pm = new DevicePageMap(7, DevicePageMap.Type.PCI_P2PDMA, SwitchMachine.PROVIDER, 4, 0x3_0000_0000L,
                 PageSize.PAGE_SIZE, 0);
         Page page = Page.device(PageSize.pfn(0x3_0000_0000L), pm);
-        DmaDevice dev = x86.client(DmaFixture.SWITCH_PEER).build();
+        DmaDevice dev = x86.client(SwitchMachine.SWITCH_PEER).build();
         SgTable a = table(seg(page));
         SgTable b = table(seg(page));
         x86.mapping.withEra(Era.RFC).mapSgtable(dev, a, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
@@ -113,9 +114,9 @@ class DmaMappingEraTest {
      * dma_map_sgtable() says when legacy ops report a failure with 0.
      */
     static Stream<Arguments> eras() {
-        long phys = DmaFixture.BAR_CPU + 2 * PageSize.PAGE_SIZE + 64;
-        long merged = phys + DmaFixture.BUS_OFFSET;
-        long series = phys + 64 - DmaFixture.BUS_OFFSET;
+        long phys = SwitchMachine.BAR_CPU + 2 * PageSize.PAGE_SIZE + 64;
+        long merged = phys + SwitchMachine.BUS_OFFSET;
+        long series = phys + 64 - SwitchMachine.BUS_OFFSET;
         return Stream.of(
                 Arguments.of(Era.RFC, Errno.EREMOTEIO.negative(), Errno.EINVAL, true, true, true, series, Errno.EINVAL, false),
                 Arguments.of(Era.SG, 0, Errno.EREMOTEIO, false, false, false, merged, Errno.EIO, true),
@@ -129,15 +130,15 @@ class DmaMappingEraTest {
             boolean poisoned, boolean pageLinkMark, boolean markSurvivesUnmap, long busAddress, Errno legacyZeroFailure, boolean warnsOnZero) {
         DmaMapping m = f.mapping.withEra(era);
         assertThat(m.era()).isEqualTo(era);
-        DmaDevice far = f.client(DmaFixture.OTHER_ROOT).build();
-        SgTable u = table(seg(f.ramPage(0)), seg(f.p2pPage(0)));
+        DmaDevice far = f.client(SwitchMachine.OTHER_ROOT).build();
+        SgTable u = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(0)));
         assertThat(m.mapSg(far, u.first().orElseThrow(), 2, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).as("dma_map_sg").isEqualTo(mapSgUnreachable);
         assertThat(entries(u).get(1).dmaAddress() == DmaMasks.DMA_MAPPING_ERROR).as("unreachable entry poisoned").isEqualTo(poisoned);
-        assertThat(m.mapSgtable(far, table(seg(f.p2pPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).as("dma_map_sgtable")
+        assertThat(m.mapSgtable(far, table(seg(f.machine.p2pPage(0))), DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).as("dma_map_sgtable")
                 .contains(sgtableUnreachable);
 
-        DmaDevice near = f.client(DmaFixture.SWITCH_PEER).build();
-        SgTable b = table(seg(f.p2pPage(2), 64, 512));
+        DmaDevice near = f.client(SwitchMachine.SWITCH_PEER).build();
+        SgTable b = table(seg(f.machine.p2pPage(2), 64, 512));
         assertThat(m.mapSgtable(near, b, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(1);
         SgEntry e = entries(b).get(0);
         assertThat(e.dmaAddress()).as("bus address").isEqualTo(busAddress);
@@ -147,8 +148,8 @@ class DmaMappingEraTest {
         assertThat(e.isPageLinkP2pdma() || e.isDmaBusAddress()).as("mark after unmap").isEqualTo(markSurvivesUnmap);
 
         Swiotlb small = Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS, 128, 1, () -> 0);
-        DmaDevice legacy = f.client(DmaFixture.SWITCH_PEER).ops(LegacyDmaOps.returningOnFailure(0)).swiotlbForceBounce(small).build();
-        SgTable big = table(seg(f.ramPage(0), 0, 200 * 2048));
+        DmaDevice legacy = f.client(SwitchMachine.SWITCH_PEER).ops(LegacyDmaOps.returningOnFailure(0)).swiotlbForceBounce(small).build();
+        SgTable big = table(seg(f.machine.ramPage(0), 0, 200 * 2048));
         assertThat(m.mapSgtable(legacy, big, DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).as("legacy ops failing with 0")
                 .contains(legacyZeroFailure);
         assertThat(f.warnings.warnings().stream().anyMatch(l -> l.contains("__dma_map_sg_attrs"))).as("WARN on a 0 from map_sg").isEqualTo(warnsOnZero);

@@ -8,6 +8,7 @@ import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -42,7 +43,7 @@ class DmaMappingPropertyTest {
 
     private Case generate(SplittableRandom r) {
         DmaFixture f = r.nextBoolean() ? intel : amd;
-        PciAddress[] clients = {DmaFixture.SWITCH_PEER, DmaFixture.OTHER_ROOT, DmaFixture.PROVIDER};
+        PciAddress[] clients = {SwitchMachine.SWITCH_PEER, SwitchMachine.OTHER_ROOT, SwitchMachine.PROVIDER};
         DmaDevice.Builder b = f.client(clients[r.nextInt(clients.length)]);
         b.ops(r.nextInt(3) == 0 ? LegacyDmaOps.create() : DirectDmaOps.INSTANCE);
         b.dmaMask(DmaMasks.bitMask(24 + r.nextInt(41)));
@@ -60,7 +61,7 @@ class DmaMappingPropertyTest {
         }
         if (r.nextInt(4) == 0) {
             // an inbound window over all RAM at 4 GiB x k: boundary-aligned, so crossings are the same in both spaces
-            b.rangeMap(List.of(new DmaRange(0, (long) r.nextInt(1, 4) << 32, DmaFixture.RAM_BYTES)));
+            b.rangeMap(List.of(new DmaRange(0, (long) r.nextInt(1, 4) << 32, SwitchMachine.RAM_BYTES)));
         }
         b.coherent(r.nextInt(4) != 0);
         int slots = 128 << r.nextInt(4);
@@ -76,8 +77,8 @@ class DmaMappingPropertyTest {
         int n = 1 + r.nextInt(24);
         SgLists.Seg[] segs = new SgLists.Seg[n];
         List<byte[]> data = new ArrayList<>();
-        long ramCursor = DmaFixture.BUFFERS_PHYS + r.nextInt(4096);
-        long p2pCursor = DmaFixture.BAR_CPU + r.nextInt(4096);
+        long ramCursor = SwitchMachine.BUFFERS_PHYS + r.nextInt(4096);
+        long p2pCursor = SwitchMachine.BAR_CPU + r.nextInt(4096);
         for (int i = 0; i < n; i++) {
             boolean p2p = r.nextInt(5) == 0;
             long start = p2p ? p2pCursor : ramCursor;

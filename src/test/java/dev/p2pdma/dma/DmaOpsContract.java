@@ -6,177 +6,421 @@ import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.base.Errno;
+import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
+import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The contract every {@link DmaOps} implementation keeps (spec 3.2-3.4, 4, 5.3), run once per
- * backend by a subclass (dma-direct, legacy ops, and {@code dev.p2pdma.iommu.IommuDmaOpsContractTest}
- * for dma-iommu): map/unmap restores occupancy, RAM gets addresses the device can reach, failures
- * leave nothing mapped, P2P pages are never mapped as if they were RAM, the device reads and writes
- * the right bytes, and a backend bounces through a forced swiotlb pool exactly when it says so.
+ * backend by a subclass: dma-direct, dma-direct with every device forced to bounce, legacy ops with
+ * either failure-return convention, and (in {@code dev.p2pdma.iommu}) dma-iommu on a strict and a
+ * lazy DMA domain and dma-direct behind an identity domain. Every expectation that differs between
+ * backends is derived from the {@link DmaBackendCapabilities} the backend declares (checked first
+ * against the kernel counterpart's), so every test asserts its rule for every backend. Every test
+ * also checks that after unmap (or a failed map) the p2pmem pool, the swiotlb pools, the IOVA space
+ * and the IO page table hold exactly what they held before the map. Not thread-safe (JUnit makes
+ * one instance per test).
  */
 public abstract class DmaOpsContract {
 
-    /** The backend under test for a machine with {@code memory} (a fresh instance or the shared one). */
-    protected abstract DmaOps backend(PhysicalMemory memory);
+    /**
+     * One backend as the suite runs it.
+     *
+     * @param ops                the backend every device of the test uses
+     * @param kernelCapabilities the capabilities its kernel counterpart has (what it must declare)
+     * @param forcesSwiotlb      true when every device of the suite is forced to bounce (swiotlb=force)
+     * @param translation        the occupancy of the backend's IOMMU domain, {@link Translation#NONE} without one
+     */
+    public record Backend(DmaOps ops, DmaBackendCapabilities kernelCapabilities, boolean forcesSwiotlb, Translation translation) {
+    }
 
-    /** True when the backend maps P2PDMA pages (dma_pci_p2pdma_supported() true). */
-    protected abstract boolean handlesP2p();
+    /** The IOMMU domain of a backend as far as occupancy goes; implementations are as thread-safe as their domain. */
+    public interface Translation {
+
+        /** No domain: nothing allocated, nothing mapped, nothing deferred. */
+        Translation NONE = new Translation() {
+            @Override
+            public long iovaAllocatedPfns() {
+                return 0;
+            }
+
+            @Override
+            public long pageTableMappedBytes() {
+                return 0;
+            }
+
+            @Override
+            public void settle() {
+            }
+        };
+
+        /** IOVA pfns held by mappings (rcache-parked ranges excluded). */
+        long iovaAllocatedPfns();
+
+        /** Bytes mapped in the IO page table. */
+        long pageTableMappedBytes();
+
+        /** Runs deferred work (a lazy domain's flush queue) so freed IOVAs are back in the allocator. */
+        void settle();
+    }
 
     /**
-     * True when the backend bounces through a device's forced swiotlb pool (dma-direct and legacy
-     * ops); false for dma-iommu, which bounces only untrusted devices and ignores swiotlb=force.
+     * What every pool a mapping can take from holds.
+     *
+     * @param p2pmemAvailBytes     free bytes of the provider's p2pmem gen_pool
+     * @param swiotlbUsedSlots     used slots of every swiotlb pool of the test
+     * @param iovaAllocatedPfns    IOVA pfns held by mappings
+     * @param pageTableMappedBytes bytes mapped in the IO page table
      */
-    protected boolean bouncesForcedDevices() {
-        return true;
+    record Occupancy(long p2pmemAvailBytes, long swiotlbUsedSlots, long iovaAllocatedPfns, long pageTableMappedBytes) {
     }
 
-    /** True when the backend may merge entries into fewer DMA segments (dma-iommu); false: one segment per entry. */
-    protected boolean mergesSegments() {
-        return false;
-    }
+    /**
+     * The kernel's dma-direct (spec 3.3, 3.4): P2P pages get their bus address or, through the host
+     * bridge, their CPU address; a forced device bounces; a failure returns -EIO; nothing is
+     * translated or merged. Shared by the plain, forced-swiotlb and identity-domain suites.
+     */
+    public static final DmaBackendCapabilities DMA_DIRECT =
+            new DmaBackendCapabilities(DmaBackendCapabilities.P2pPages.BUS_ADDRESS_OR_CPU_ADDRESS, true, Errno.EIO.negative(), false, false);
 
-    /** The expected segment count of a mapped list of {@code entries} entries: exactly that, or 1..that when merging. */
-    private void assertSegmentCount(int nents, int entries, String what) {
-        if (mergesSegments()) {
-            assertThat(nents).as(what).isBetween(1, entries);
-        } else {
-            assertThat(nents).as(what).isEqualTo(entries);
-        }
-    }
+    /** The backend on a machine with {@code memory} (called once per machine of a test). */
+    protected abstract Backend backend(PhysicalMemory memory);
 
-    /** The machine. */
+    /** The Intel machine most tests use. */
     private final DmaFixture f = DmaFixture.intel();
+    /** A one-area swiotlb pool of 128 slots, for exhausting. */
+    private final Swiotlb small = Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS + (8L << 20), 128, 1, () -> 0);
+    /** The backend on {@link #f} (set before each test, not in the constructor: subclasses are not initialised there). */
+    private Backend b;
+    /** What it declares. */
+    private DmaBackendCapabilities caps;
 
+    @BeforeEach
+    void attachBackend() {
+        b = backend(f.memory);
+        caps = b.ops().capabilities();
+    }
+
+    /** A switch-peer client on the backend, forced to bounce through the default pool when the suite forces. */
     private DmaDevice.Builder device() {
-        return f.client(DmaFixture.SWITCH_PEER).ops(backend(f.memory));
+        return device(f, b, SwitchMachine.SWITCH_PEER);
+    }
+
+    private static DmaDevice.Builder device(DmaFixture on, Backend backend, PciAddress client) {
+        DmaDevice.Builder d = on.client(client).ops(backend.ops());
+        return backend.forcesSwiotlb() ? d.swiotlbForceBounce(on.swiotlb) : d;
+    }
+
+    /** What every pool of {@code on} holds now. */
+    private Occupancy occupancy(DmaFixture on, Backend backend) {
+        long slots = on.swiotlb.usedSlots() + (on == f ? small.usedSlots() : 0);
+        return new Occupancy(on.p2pmem.availBytes(), slots, backend.translation().iovaAllocatedPfns(), backend.translation().pageTableMappedBytes());
+    }
+
+    private Occupancy occupancy() {
+        return occupancy(f, b);
+    }
+
+    /** Unmap (or a failed map) left every pool as it was {@code before} (after deferred frees ran). */
+    private void assertRestored(Occupancy before) {
+        assertRestored(f, b, before);
+    }
+
+    private void assertRestored(DmaFixture on, Backend backend, Occupancy before) {
+        backend.translation().settle();
+        assertThat(occupancy(on, backend)).as("occupancy after unmap").isEqualTo(before);
+    }
+
+    /** A mapping of RAM holds swiotlb slots exactly when it bounced, and IOVA and page-table entries exactly when the backend translates. */
+    private void assertHeld(Occupancy before, boolean bounced) {
+        Occupancy now = occupancy();
+        assertThat(now.swiotlbUsedSlots() > before.swiotlbUsedSlots()).as("bounced").isEqualTo(bounced);
+        assertThat(now.iovaAllocatedPfns() > before.iovaAllocatedPfns()).as("IOVA held").isEqualTo(caps.translates());
+        assertThat(now.pageTableMappedBytes() > before.pageTableMappedBytes()).as("page table used").isEqualTo(caps.translates());
+        assertThat(now.p2pmemAvailBytes()).as("p2pmem untouched").isEqualTo(before.p2pmemAvailBytes());
+    }
+
+    /** Whether RAM mapped for a device forced to bounce ({@code forcedByTest}, or by the suite) goes through swiotlb. */
+    private boolean bounces(boolean forcedByTest) {
+        return caps.bouncesForcedDevices() && (forcedByTest || b.forcesSwiotlb());
+    }
+
+    /** The errno dma_map_sgtable() reports for the declared failure return (spec 3.2: listed errnos pass, anything else is -EIO). */
+    private Errno expectedFailureErrno() {
+        int r = caps.failedMapReturn();
+        for (Errno e : new Errno[] {Errno.EINVAL, Errno.ENOMEM, Errno.EIO, Errno.EREMOTEIO}) {
+            if (r == e.negative()) {
+                return e;
+            }
+        }
+        return Errno.EIO;
+    }
+
+    /**
+     * The DMA segment lengths a list of {@code (offset, length)} entries maps to, by spec 5.3's rule
+     * (independent of the backends): without merging one per entry; with merging, an entry joins the
+     * open segment when it starts on a 4 KiB granule, the open segment ended on one, and the sum stays
+     * within {@code maxSegmentBytes}.
+     */
+    static List<Long> expectedSegmentLengths(boolean merges, long maxSegmentBytes, int[]... offsetAndLength) {
+        List<Long> out = new ArrayList<>();
+        long open = 0;
+        for (int[] e : offsetAndLength) {
+            long inGranule = e[0] % 4096;
+            if (merges && open != 0 && inGranule == 0 && open + e[1] <= maxSegmentBytes) {
+                open += e[1];
+                out.set(out.size() - 1, open);
+            } else {
+                open = e[1];
+                out.add(open);
+            }
+            if (!merges || (inGranule + e[1]) % 4096 != 0) {
+                open = 0;
+            }
+        }
+        return out;
+    }
+
+    /** The bytes behind the CPU view of {@code t}'s entries, in order. */
+    private byte[] cpuBytes(SgTable t) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (SgEntry e : entries(t)) {
+            out.writeBytes(f.memory.read(e.phys(), e.length()));
+        }
+        return out.toByteArray();
+    }
+
+    /** The bytes the device reads through the first {@code nents} DMA segments of {@code t}, in order. */
+    private byte[] deviceBytes(DmaDevice dev, SgTable t, int nents) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (SgEntry e : t.entries(nents)) {
+            out.writeBytes(DeviceAccess.of(f.memory).readSegment(dev, e));
+        }
+        return out.toByteArray();
     }
 
     @Test
-    public void mapThenUnmapRestoresSwiotlbOccupancyInEveryDirection_contract() {
+    public void theBackendDeclaresTheCapabilitiesOfItsKernelCounterpart_spec3_1() {
+        DmaDevice dev = device().build();
+        assertThat(caps).isEqualTo(b.kernelCapabilities());
+        assertThat(b.ops().translation().isPresent()).as("translation").isEqualTo(caps.translates());
+        assertThat(f.mapping.p2pdmaSupported(dev)).as("dma_pci_p2pdma_supported()").isEqualTo(caps.p2pPages().supported());
+    }
+
+    @Test
+    public void mapThenUnmapRestoresOccupancyInEveryDirection_spec4() {
         DmaDevice dev = device().swiotlbForceBounce(f.swiotlb).build();
         for (DmaDirection dir : new DmaDirection[] {DmaDirection.TO_DEVICE, DmaDirection.FROM_DEVICE, DmaDirection.BIDIRECTIONAL}) {
-            SgTable t = table(seg(f.ramPage(0), 100, 5000), seg(f.ramPage(3)), seg(f.ramPage(9), 0, 300));
-            assertSegmentCount(f.mapping.mapSgtable(dev, t, dir, DmaAttrs.NONE).nents(), 3, dir.name());
-            if (bouncesForcedDevices()) {
-                assertThat(f.swiotlb.usedSlots()).as(dir.name()).isPositive();
-            } else {
-                assertThat(f.swiotlb.usedSlots()).as(dir.name()).isZero();
-            }
+            Occupancy before = occupancy();
+            SgTable t = table(seg(f.machine.ramPage(0), 100, 5000), seg(f.machine.ramPage(3)), seg(f.machine.ramPage(9), 0, 300));
+            DmaMapResult r = f.mapping.mapSgtable(dev, t, dir, DmaAttrs.NONE);
+            assertThat(r.nents()).as(dir.name()).isEqualTo(expectedSegmentLengths(caps.mergesSegments(), dev.maxSegmentBytes(),
+                    new int[] {100, 5000}, new int[] {0, 4096}, new int[] {0, 300}).size());
+            assertHeld(before, bounces(true));
             f.mapping.unmapSgtable(dev, t, dir, DmaAttrs.NONE);
-            assertThat(f.swiotlb.usedSlots()).as(dir.name()).isZero();
+            assertRestored(before);
         }
     }
 
     @Test
-    public void ramSegmentsGetAddressesTheDeviceCanReach_contract() {
+    public void ramSegmentsGetAddressesTheDeviceCanReach_spec3_4() {
         DmaDevice dev = device().dmaMask(DmaMasks.bitMask(26)).busDmaLimit(DmaMasks.bitMask(25)).swiotlb(f.swiotlb).build();
-        SgTable t = table(seg(f.ram(0x20_0000)), seg(f.ramPage(0)), seg(f.ram(DmaFixture.RAM_BYTES - 8192), 0, 8192));
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ram(0x20_0000)), seg(f.machine.ramPage(0)), seg(f.machine.ram(SwitchMachine.RAM_BYTES - 8192), 0, 8192));
         int n = f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents();
-        assertSegmentCount(n, 3, "segments");
+        assertThat(n).isEqualTo(expectedSegmentLengths(caps.mergesSegments(), dev.maxSegmentBytes(), new int[] {0, 4096}, new int[] {0, 4096},
+                new int[] {0, 8192}).size());
         for (SgEntry e : t.entries(n)) {
             assertThat(Long.compareUnsigned(e.dmaAddress() + e.dmaLength() - 1, dev.effectiveDmaLimit())).as(e.toString()).isLessThanOrEqualTo(0);
         }
+        assertThat(deviceBytes(dev, t, n)).isEqualTo(cpuBytes(t));
         f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertRestored(before);
     }
 
     @Test
-    public void mapGivesOneSegmentPerEntryWithTheEntrysLength_contract() {
+    public void mapGivesOneSegmentPerEntryUnlessTheBackendMerges_spec3_3_spec5_3() {
         DmaDevice dev = device().build();
-        SgTable t = table(seg(f.ramPage(0), 7, 100), seg(f.ramPage(1)), seg(f.ramPage(2), 0, 3 * PageSize.PAGE_SIZE));
+        byte[] data = SgLists.pattern(5 * PageSize.PAGE_SIZE, 3);
+        f.memory.write(SwitchMachine.BUFFERS_PHYS, data, 0, data.length);
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ramPage(0), 7, 100), seg(f.machine.ramPage(1)), seg(f.machine.ramPage(2), 0, 2 * PageSize.PAGE_SIZE),
+                seg(f.machine.ramPage(4), 16, 100));
         int n = f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents();
-        assertThat(n).isBetween(1, 3);
-        long dmaBytes = 0;
+        List<Long> lengths = new ArrayList<>();
         for (SgEntry e : t.entries(n)) {
-            dmaBytes += e.dmaLength();
+            lengths.add(e.dmaLengthBytes());
         }
-        assertThat(dmaBytes).isEqualTo(100 + PageSize.PAGE_SIZE + 3 * PageSize.PAGE_SIZE);
+        assertThat(lengths).isEqualTo(expectedSegmentLengths(caps.mergesSegments(), dev.maxSegmentBytes(), new int[] {7, 100},
+                new int[] {0, PageSize.PAGE_SIZE}, new int[] {0, 2 * PageSize.PAGE_SIZE}, new int[] {16, 100}));
+        assertThat(deviceBytes(dev, t, n)).as("what the device reads").isEqualTo(cpuBytes(t));
+        assertHeld(before, bounces(false));
+        f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertRestored(before);
     }
 
     @Test
-    public void aFailureMidListLeavesNothingMapped_contract() {
-        Swiotlb small = Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS, 128, 1, () -> 0);
-        DmaDevice dev = device().swiotlbForceBounce(small).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.ramPage(1)), seg(f.ramPage(2), 0, 125 * 2048), seg(f.ramPage(200)));
-        DmaMapResult r = f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
-        if (!bouncesForcedDevices()) {
-            assertThat(r.isOk()).isTrue();
-            assertThat(small.highWaterSlots()).isZero();
-            f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
-            return;
-        }
-        assertThat(r.isOk()).isFalse();
-        assertThat(small.usedSlots()).isZero();
-        assertThat(small.highWaterSlots()).isEqualTo(4);
-    }
-
-    @Test
-    public void unreachableP2pMemoryFailsWithEremoteioAndLeavesNothingMapped_contract() {
-        DmaDevice dev = f.client(DmaFixture.OTHER_ROOT).ops(backend(f.memory)).swiotlbForceBounce(f.swiotlb).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.ramPage(1)), seg(f.p2pPage(0)));
-        assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EREMOTEIO);
-        assertThat(f.swiotlb.usedSlots()).isZero();
-        assertThat(entries(t)).noneMatch(e -> e.isDmaBusAddress() || e.isPageLinkP2pdma());
-    }
-
-    @Test
-    public void p2pPagesAreNeverMappedAsIfTheyWereRam_contract() {
+    public void ramAddressesAreCpuAddressesExactlyWhenTheBackendNeitherTranslatesNorBounces_spec3_4() {
         DmaDevice dev = device().build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(1), 8, 64));
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ramPage(4), 16, 100));
+        f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        SgEntry e = entries(t).get(0);
+        boolean direct = !caps.translates() && !bounces(false);
+        assertThat(e.dmaAddress() == e.phys()).as("DMA address %x for CPU address %x", e.dmaAddress(), e.phys()).isEqualTo(direct);
+        assertThat(f.swiotlb.contains(dev.dmaToPhys(e.dmaAddress()))).as("in the bounce pool").isEqualTo(bounces(false));
+        assertThat(DeviceAccess.of(f.memory).target(dev, e.dmaAddress(), e.dmaLength()).isPresent())
+                .as("reachable without the IOMMU").isEqualTo(!caps.translates());
+        f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertRestored(before);
+    }
+
+    @Test
+    public void aFailedMapReturnsTheDeclaredValueAndLeavesNothingMapped_spec3_2() {
+        DmaDevice dev = device().dmaMask(DmaMasks.bitMask(26)).build();
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ram(0x20_0000)), seg(f.machine.ram(0x30_0000)), seg(f.machine.ramPage(0), 0, 65 << 20));
+        int raw = b.ops().mapSg(f.mapping, dev, t.first().orElseThrow(), 3, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertThat(raw).as("map_sg's own return").isEqualTo(caps.failedMapReturn());
+        assertRestored(before);
+        assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(expectedFailureErrno());
+        assertThat(entries(t)).noneMatch(SgEntry::isDmaBusAddress);
+        assertRestored(before);
+    }
+
+    @Test
+    public void aSwiotlbPoolExhaustedMidListFailsExactlyTheBackendsThatBounce_spec4() {
+        DmaDevice dev = device().swiotlbForceBounce(small).build();
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.ramPage(1)), seg(f.machine.ramPage(2), 0, 125 * 2048), seg(f.machine.ramPage(200)));
+        DmaMapResult r = f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
+        boolean bounces = caps.bouncesForcedDevices();
+        assertThat(r.error()).isEqualTo(bounces ? Optional.of(expectedFailureErrno()) : Optional.empty());
+        assertThat(small.highWaterSlots()).as("slots the pool ever held").isEqualTo(bounces ? 4 : 0);
+        if (r.isOk()) {
+            f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
+        }
+        assertRestored(before);
+    }
+
+    @Test
+    public void unreachableP2pMemoryFailsWithEremoteioAndLeavesNothingMapped_spec3_3() {
+        DmaDevice dev = device(f, b, SwitchMachine.OTHER_ROOT).build();
+        Page p2p = f.p2pAlloc(PageSize.PAGE_SIZE);
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.ramPage(1)), seg(p2p));
+        assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).error()).contains(Errno.EREMOTEIO);
+        assertThat(entries(t)).noneMatch(e -> e.isDmaBusAddress() || e.isPageLinkP2pdma());
+        assertRestored(before);
+    }
+
+    @Test
+    public void p2pPagesBehindTheSameSwitchGetTheirBusAddressOrTheListFails_spec1_14() {
+        DmaDevice dev = device().build();
+        Page p2p = f.p2pAlloc(2 * PageSize.PAGE_SIZE);
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(p2p, 8, 64));
         DmaMapResult r = f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
-        assertThat(f.mapping.p2pdmaSupported(dev)).isEqualTo(handlesP2p());
-        if (handlesP2p()) {
-            SgEntry p = entries(t).get(1);
+        SgEntry p = entries(t).get(1);
+        assertThat(p.dmaAddress()).as("never the CPU address").isNotEqualTo(p.phys());
+        if (caps.p2pPages().supported()) {
             assertThat(r.nents()).isEqualTo(2);
             assertThat(p.isDmaBusAddress()).isTrue();
-            assertThat(p.dmaAddress()).isEqualTo(DmaFixture.BAR_BUS + PageSize.PAGE_SIZE + 8).isNotEqualTo(p.phys());
+            assertThat(p.dmaAddress()).isEqualTo(p2p.physAddress() + SwitchMachine.BUS_OFFSET + 8).isEqualTo(SwitchMachine.BAR_BUS + 8);
+            assertHeld(before, bounces(false));
+            f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         } else {
             assertThat(r.error()).contains(Errno.EREMOTEIO);
-            assertThat(entries(t).get(1).dmaAddress()).isNotEqualTo(entries(t).get(1).phys());
+            assertThat(p.isDmaBusAddress()).isFalse();
         }
+        assertRestored(before);
     }
 
     @Test
-    public void aBounceRoundTripCarriesTheBytesBothWays_contract() {
+    public void p2pPagesThroughTheHostBridgeFollowTheDeclaredPath_spec3_4() {
+        DmaFixture amd = DmaFixture.amd();
+        Backend ab = backend(amd.memory);
+        DmaDevice dev = device(amd, ab, SwitchMachine.OTHER_ROOT).build();
+        Page p2p = amd.p2pAlloc(PageSize.PAGE_SIZE);
+        byte[] data = SgLists.pattern(64, 9);
+        amd.memory.write(p2p.physAddress() + 8, data, 0, data.length);
+        Occupancy before = occupancy(amd, ab);
+        SgTable t = table(seg(p2p, 8, 64));
+        DmaMapResult r = amd.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        SgEntry e = entries(t).get(0);
+        assertThat(e.isDmaBusAddress()).as("bus-address mark").isFalse();
+        switch (caps.p2pPages()) {
+            case REFUSED -> assertThat(r.error()).contains(Errno.EREMOTEIO);
+            case BUS_ADDRESS_OR_CPU_ADDRESS -> {
+                if (ab.forcesSwiotlb()) {
+                    assertThat(r.error()).as("P2P pages are never bounced").contains(expectedFailureErrno());
+                } else {
+                    assertThat(e.dmaAddress()).isEqualTo(p2p.physAddress() + 8);
+                    assertThat(DeviceAccess.of(amd.memory).readSegment(dev, e)).isEqualTo(data);
+                    assertThat(occupancy(amd, ab)).as("nothing held").isEqualTo(before);
+                }
+            }
+            case BUS_ADDRESS_OR_IOVA -> {
+                assertThat(e.dmaAddress()).isNotEqualTo(p2p.physAddress() + 8);
+                assertThat(DeviceAccess.of(amd.memory).readSegment(dev, e)).isEqualTo(data);
+                assertThat(occupancy(amd, ab).pageTableMappedBytes()).as("mapped through the page table").isGreaterThan(before.pageTableMappedBytes());
+            }
+        }
+        if (r.isOk()) {
+            amd.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        }
+        assertRestored(amd, ab, before);
+    }
+
+    @Test
+    public void aBounceRoundTripCarriesTheBytesBothWays_spec4() {
         DmaDevice dev = device().swiotlbForceBounce(f.swiotlb).minAlignMask(4095).build();
         DeviceAccess device = DeviceAccess.of(f.memory);
         byte[] cpu = SgLists.pattern(6000, 5);
-        long at = DmaFixture.BUFFERS_PHYS + 0x123;
+        long at = SwitchMachine.BUFFERS_PHYS + 0x123;
         f.memory.write(at, cpu, 0, cpu.length);
-        SgTable t = table(seg(f.ramPage(0), 0x123, cpu.length));
+        Occupancy before = occupancy();
+        SgTable t = table(seg(f.machine.ramPage(0), 0x123, cpu.length));
         f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         SgEntry e = entries(t).get(0);
         assertThat(e.dmaAddress() & 4095).isEqualTo(0x123);
         assertThat(device.readSegment(dev, e)).isEqualTo(cpu);
+        assertHeld(before, bounces(true));
         byte[] back = SgLists.pattern(6000, 6);
         device.write(dev, e.dmaAddress(), back);
         f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         assertThat(f.memory.read(at, back.length)).isEqualTo(back);
+        assertRestored(before);
     }
 
     @Test
-    public void aSegmentUpToTheMaxMappingSizeBouncesAndALargerOneFails_contract() {
+    public void aSegmentUpToTheMaxMappingSizeMapsAndALargerOneFailsExactlyWhenBouncing_spec4() {
         DmaDevice dev = device().swiotlbForceBounce(f.swiotlb).build();
-        long maxBytes = f.mapping.maxMappingBytes(dev);
-        if (maxBytes == DmaMasks.SIZE_MAX) {
-            SgTable big = table(seg(f.ramPage(0), 0, 1 << 20));
-            assertThat(f.mapping.mapSgtable(dev, big, DmaDirection.TO_DEVICE, DmaAttrs.NONE).isOk()).isTrue();
-            f.mapping.unmapSgtable(dev, big, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
-            assertThat(f.swiotlb.usedSlots()).isZero();
-            assertThat(bouncesForcedDevices()).as("a backend that bounces has a swiotlb limit").isFalse();
-            return;
-        }
-        int max = (int) maxBytes;
-        SgTable fits = table(seg(f.ramPage(0), 0, max));
+        int swiotlbLimit = Swiotlb.IO_TLB_SEGSIZE * Swiotlb.IO_TLB_SIZE;
+        boolean bounces = caps.bouncesForcedDevices();
+        assertThat(f.mapping.maxMappingBytes(dev)).isEqualTo(bounces ? swiotlbLimit : DmaMasks.SIZE_MAX);
+        Occupancy before = occupancy();
+        SgTable fits = table(seg(f.machine.ramPage(0), 0, swiotlbLimit));
         assertThat(f.mapping.mapSgtable(dev, fits, DmaDirection.TO_DEVICE, DmaAttrs.NONE).isOk()).isTrue();
         f.mapping.unmapSgtable(dev, fits, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
-        SgTable tooBig = table(seg(f.ramPage(0), 0, max + 1));
-        assertThat(f.mapping.mapSgtable(dev, tooBig, DmaDirection.TO_DEVICE, DmaAttrs.NONE).isOk()).isFalse();
-        assertThat(f.swiotlb.usedSlots()).isZero();
+        assertRestored(before);
+        SgTable larger = table(seg(f.machine.ramPage(0), 0, swiotlbLimit + 1));
+        DmaMapResult r = f.mapping.mapSgtable(dev, larger, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertThat(r.isOk()).as("one byte over the swiotlb limit maps").isEqualTo(!bounces);
+        if (r.isOk()) {
+            f.mapping.unmapSgtable(dev, larger, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        }
+        assertRestored(before);
     }
 }

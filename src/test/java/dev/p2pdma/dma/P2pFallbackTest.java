@@ -9,6 +9,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -25,8 +26,8 @@ class P2pFallbackTest {
     private final byte[] p2pData = SgLists.pattern(3 * PageSize.PAGE_SIZE, 9);
 
     private SgTable p2pTable(DmaFixture f) {
-        f.memory.write(DmaFixture.BAR_CPU, p2pData, 0, p2pData.length);
-        return table(seg(f.p2pPage(0)), seg(f.p2pPage(1)), seg(f.p2pPage(2)));
+        f.memory.write(SwitchMachine.BAR_CPU, p2pData, 0, p2pData.length);
+        return table(seg(f.machine.p2pPage(0)), seg(f.machine.p2pPage(1)), seg(f.machine.p2pPage(2)));
     }
 
     private P2pFallback fallback(DmaFixture f) {
@@ -46,7 +47,7 @@ class P2pFallbackTest {
 
     @Test
     void sgtableShapeFallsBackOnEremoteioAndTheDeviceReadsTheP2pData_spec9_4() {
-        DmaDevice dev = intel.client(DmaFixture.OTHER_ROOT).build();
+        DmaDevice dev = intel.client(SwitchMachine.OTHER_ROOT).build();
         SgTable p2p = p2pTable(intel);
         P2pFallback.Outcome o = fallback(intel).mapWithSgtable(dev, p2p, DmaDirection.TO_DEVICE);
         assertThat(o).isInstanceOf(P2pFallback.MappedViaRam.class);
@@ -58,7 +59,7 @@ class P2pFallbackTest {
 
     @Test
     void dataTheDeviceWritesThroughRamLandsInTheP2pPagesOnCompletion_spec9_4() {
-        DmaDevice dev = intel.client(DmaFixture.OTHER_ROOT).build();
+        DmaDevice dev = intel.client(SwitchMachine.OTHER_ROOT).build();
         SgTable p2p = p2pTable(intel);
         P2pFallback fb = fallback(intel);
         P2pFallback.MappedViaRam v = (P2pFallback.MappedViaRam) fb.mapWithSgtable(dev, p2p, DmaDirection.FROM_DEVICE);
@@ -70,12 +71,12 @@ class P2pFallbackTest {
             at += e.dmaLength();
         }
         fb.complete(dev, v, DmaDirection.FROM_DEVICE);
-        assertThat(intel.memory.read(DmaFixture.BAR_CPU, written.length)).isEqualTo(written);
+        assertThat(intel.memory.read(SwitchMachine.BAR_CPU, written.length)).isEqualTo(written);
     }
 
     @Test
     void reachableMemoryIsMappedDirectlyInEveryShape_spec9() {
-        DmaDevice dev = intel.client(DmaFixture.SWITCH_PEER).build();
+        DmaDevice dev = intel.client(SwitchMachine.SWITCH_PEER).build();
         P2pFallback fb = fallback(intel);
         for (int shape = 0; shape < 4; shape++) {
             SgTable p2p = p2pTable(intel);
@@ -98,7 +99,7 @@ class P2pFallbackTest {
 
     @Test
     void eachShapeNamesTheFailureItFellBackOn_spec9() {
-        DmaDevice dev = intel.client(DmaFixture.OTHER_ROOT).build();
+        DmaDevice dev = intel.client(SwitchMachine.OTHER_ROOT).build();
         P2pFallback fb = fallback(intel);
         assertThat(((P2pFallback.MappedViaRam) fb.mapWithMapSgRfc(dev, p2pTable(intel), DmaDirection.TO_DEVICE)).why())
                 .isEqualTo("dma_map_sg() = -121");
@@ -112,7 +113,7 @@ class P2pFallbackTest {
     void onlyTheZeroReturningShapeBouncesAFailureThatIsNotAboutP2p_spec9_3() {
         // AMD: the host-bridge path is allowed, but the BAR at 8 GiB is beyond a 32-bit mask: -EIO, not -EREMOTEIO
         DmaFixture amd = DmaFixture.amd();
-        DmaDevice dev = amd.client(DmaFixture.OTHER_ROOT).dmaMask(DmaMasks.bitMask(32)).build();
+        DmaDevice dev = amd.client(SwitchMachine.OTHER_ROOT).dmaMask(DmaMasks.bitMask(32)).build();
         P2pFallback fb = fallback(amd);
         assertThat(fb.mapWithSgtable(dev, p2pTable(amd), DmaDirection.TO_DEVICE)).isInstanceOf(P2pFallback.Failed.class);
         assertThat(fb.mapWithDedicated(dev, p2pTable(amd), DmaDirection.TO_DEVICE)).isInstanceOf(P2pFallback.Failed.class);
@@ -122,7 +123,7 @@ class P2pFallbackTest {
 
     @Test
     void aBackendWithoutP2pSupportSendsTheSgMapSgCallerToRamBeforeMapping_spec3_2() {
-        DmaDevice dev = intel.client(DmaFixture.SWITCH_PEER).ops(LegacyDmaOps.create()).build();
+        DmaDevice dev = intel.client(SwitchMachine.SWITCH_PEER).ops(LegacyDmaOps.create()).build();
         P2pFallback.Outcome o = fallback(intel).mapWithMapSg(dev, p2pTable(intel), DmaDirection.TO_DEVICE);
         assertThat(((P2pFallback.MappedViaRam) o).why()).isEqualTo("dma_pci_p2pdma_supported() = false");
         assertThat(fallback(intel).mapWithSgtable(dev, p2pTable(intel), DmaDirection.TO_DEVICE)).isInstanceOf(P2pFallback.MappedViaRam.class);
@@ -130,7 +131,7 @@ class P2pFallbackTest {
 
     @Test
     void aRamBufferTooSmallFailsWithEnomem_spec9() {
-        DmaDevice dev = intel.client(DmaFixture.OTHER_ROOT).build();
+        DmaDevice dev = intel.client(SwitchMachine.OTHER_ROOT).build();
         P2pFallback tiny = P2pFallback.of(intel.mapping, new P2pFallback.RamBuffer(RAM_BUF, PageSize.PAGE_SIZE));
         P2pFallback.Outcome o = tiny.mapWithSgtable(dev, p2pTable(intel), DmaDirection.TO_DEVICE);
         assertThat(o).isInstanceOf(P2pFallback.Failed.class);

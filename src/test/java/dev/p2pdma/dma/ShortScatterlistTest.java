@@ -1,5 +1,6 @@
 package dev.p2pdma.dma;
 
+import dev.p2pdma.testing.SwitchMachine;
 import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,7 +20,7 @@ class ShortScatterlistTest {
     private final DmaFixture f = DmaFixture.intel();
 
     private void assertEveryWalkRefusesTheShortList(DmaDevice dev) {
-        SgTable t = table(seg(f.ramPage(0)), seg(f.ramPage(1)));
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.ramPage(1)));
         SgEntry first = t.first().orElseThrow();
         assertThatThrownBy(() -> f.mapping.mapSg(dev, first, 3, DmaDirection.TO_DEVICE, DmaAttrs.NONE))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("fewer than 3 entries");
@@ -33,11 +34,11 @@ class ShortScatterlistTest {
 
     @Test
     void dmaDirectRefusesAListShorterThanNents_spec2_2_spec3_3() {
-        assertEveryWalkRefusesTheShortList(f.client(DmaFixture.SWITCH_PEER).build());
+        assertEveryWalkRefusesTheShortList(f.client(SwitchMachine.SWITCH_PEER).build());
     }
 
     @Test
     void legacyOpsRefuseAListShorterThanNents_spec2_2() {
-        assertEveryWalkRefusesTheShortList(f.client(DmaFixture.SWITCH_PEER).ops(LegacyDmaOps.create()).build());
+        assertEveryWalkRefusesTheShortList(f.client(SwitchMachine.SWITCH_PEER).ops(LegacyDmaOps.create()).build());
     }
 }

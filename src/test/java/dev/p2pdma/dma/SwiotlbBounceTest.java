@@ -9,6 +9,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +21,7 @@ class SwiotlbBounceTest {
     /** The machine. */
     private final DmaFixture f = DmaFixture.intel();
     /** A device forced to bounce. */
-    private final DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).swiotlbForceBounce(f.swiotlb).build();
+    private final DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).swiotlbForceBounce(f.swiotlb).build();
     /** The device side. */
     private final DeviceAccess device = DeviceAccess.of(f.memory);
     /** What the CPU wrote before mapping. */
@@ -32,8 +33,8 @@ class SwiotlbBounceTest {
 
     /** Writes {@code original} into the buffer and maps it for {@code dir}. */
     private SgTable mapped(DmaDirection dir) {
-        f.memory.write(DmaFixture.BUFFERS_PHYS, original, 0, LEN);
-        SgTable t = table(seg(f.ramPage(0), 0, LEN));
+        f.memory.write(SwitchMachine.BUFFERS_PHYS, original, 0, LEN);
+        SgTable t = table(seg(f.machine.ramPage(0), 0, LEN));
         assertThat(f.mapping.mapSgtable(dev, t, dir, DmaAttrs.NONE).nents()).isEqualTo(1);
         return t;
     }
@@ -43,7 +44,7 @@ class SwiotlbBounceTest {
     }
 
     private byte[] cpuView() {
-        return f.memory.read(DmaFixture.BUFFERS_PHYS, LEN);
+        return f.memory.read(SwitchMachine.BUFFERS_PHYS, LEN);
     }
 
     @Test
@@ -59,7 +60,7 @@ class SwiotlbBounceTest {
     void syncForDeviceCopiesForToDeviceAndBidirectionalOnly_spec4() {
         for (DmaDirection dir : new DmaDirection[] {DmaDirection.TO_DEVICE, DmaDirection.FROM_DEVICE, DmaDirection.BIDIRECTIONAL}) {
             SgTable t = mapped(dir);
-            f.memory.write(DmaFixture.BUFFERS_PHYS, newer, 0, LEN);
+            f.memory.write(SwitchMachine.BUFFERS_PHYS, newer, 0, LEN);
             assertThat(device.readSegment(dev, only(t))).as("stale before sync, " + dir).isEqualTo(original);
             f.mapping.syncSgtableForDevice(dev, t, dir);
             assertThat(device.readSegment(dev, only(t))).as(dir.name()).isEqualTo(dir.deviceReads() ? newer : original);
@@ -102,7 +103,7 @@ class SwiotlbBounceTest {
     @Test
     void aSyncInsideAMappingCopiesJustThatRange_spec4() {
         DmaDevice nvme = dev.toBuilder().minAlignMask(4095).build();
-        long orig = DmaFixture.BUFFERS_PHYS + 0x300;
+        long orig = SwitchMachine.BUFFERS_PHYS + 0x300;
         f.memory.write(orig, original, 0, 8000);
         long tlb = f.swiotlb.tblMapSingle(f.warnings, nvme, orig, 8000, 0, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         f.memory.write(orig, newer, 0, 8000);
@@ -115,7 +116,7 @@ class SwiotlbBounceTest {
 
     @Test
     void aSyncBeyondTheAllocationIsCutWithAOnceOnlyWarn_spec4() {
-        long tlb = f.swiotlb.tblMapSingle(f.warnings, dev, DmaFixture.BUFFERS_PHYS, 100, 0, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
+        long tlb = f.swiotlb.tblMapSingle(f.warnings, dev, SwitchMachine.BUFFERS_PHYS, 100, 0, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         f.swiotlb.syncSingleForCpu(f.warnings, dev, tlb, 5000, DmaDirection.FROM_DEVICE);
         assertThat(f.warnings.warnings()).singleElement().asString().contains("Buffer overflow detected. Allocation size: 100. Mapping size: 5000.");
     }
@@ -125,7 +126,7 @@ class SwiotlbBounceTest {
         SgTable t = mapped(DmaDirection.TO_DEVICE);
         byte[] b = original.clone();
         b[0] ^= 0x55;
-        f.memory.write(DmaFixture.BUFFERS_PHYS, b, 0, 1);
+        f.memory.write(SwitchMachine.BUFFERS_PHYS, b, 0, 1);
         assertThat(device.read(dev, only(t).dmaAddress(), 1)[0]).isEqualTo(original[0]);
         f.mapping.syncSgtableForDevice(dev, t, DmaDirection.TO_DEVICE);
         assertThat(device.read(dev, only(t).dmaAddress(), 1)[0]).isEqualTo(b[0]);
@@ -134,8 +135,8 @@ class SwiotlbBounceTest {
     @Test
     void tblUnmapSingleCopiesBackForDeviceWritesUnlessSkipCpuSync_spec4() {
         for (boolean skip : new boolean[] {false, true}) {
-            f.memory.write(DmaFixture.BUFFERS_PHYS, original, 0, LEN);
-            long tlb = f.swiotlb.tblMapSingle(f.warnings, dev, DmaFixture.BUFFERS_PHYS, LEN, 0, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
+            f.memory.write(SwitchMachine.BUFFERS_PHYS, original, 0, LEN);
+            long tlb = f.swiotlb.tblMapSingle(f.warnings, dev, SwitchMachine.BUFFERS_PHYS, LEN, 0, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
             f.memory.write(tlb, fromDevice, 0, LEN);
             f.swiotlb.tblUnmapSingle(f.warnings, dev, tlb, LEN, DmaDirection.FROM_DEVICE, skip ? DmaAttrs.SKIP_SYNC : DmaAttrs.NONE);
             assertThat(cpuView()).as("skip=" + skip).isEqualTo(skip ? original : fromDevice);

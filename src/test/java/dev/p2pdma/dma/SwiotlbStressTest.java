@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,7 +36,7 @@ class SwiotlbStressTest {
     void concurrentBouncesNeverShareSlotsAndThePoolEndsEmpty_spec4() throws Exception {
         DmaFixture f = DmaFixture.intel();
         Swiotlb pool = Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS, 256, 2, () -> (int) Thread.currentThread().threadId());
-        DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).swiotlbForceBounce(pool).build();
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).swiotlbForceBounce(pool).build();
         DeviceAccess device = DeviceAccess.of(f.memory);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong bounces = new AtomicLong();
@@ -47,7 +48,7 @@ class SwiotlbStressTest {
             int id = t;
             Thread th = new Thread(() -> {
                 SplittableRandom r = new SplittableRandom(SEED + id);
-                long base = DmaFixture.BUFFERS_PHYS + id * (4L << 20);
+                long base = SwitchMachine.BUFFERS_PHYS + id * (4L << 20);
                 try {
                     start.await();
                     int round = 0;
@@ -55,7 +56,7 @@ class SwiotlbStressTest {
                         int len = 1 + r.nextInt(120 * 1024);
                         byte[] mine = SgLists.pattern(len, id * 1_000_003 + round);
                         f.memory.write(base, mine, 0, len);
-                        SgTable tab = table(seg(f.ram(base), 0, len));
+                        SgTable tab = table(seg(f.machine.ram(base), 0, len));
                         DmaMapResult res = f.mapping.mapSgtable(dev, tab, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
                         if (!res.isOk()) {
                             full.incrementAndGet();

@@ -3,6 +3,7 @@ package dev.p2pdma.dma;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.p2pdma.testing.SwitchMachine;
 import org.junit.jupiter.api.Test;
 
 /** Spec 4: swiotlb slot allocation (sizes, segments, alignment, boundary, areas, exhaustion) and its limits. */
@@ -13,9 +14,9 @@ class SwiotlbTest {
     /** The machine. */
     private final DmaFixture f = DmaFixture.intel();
     /** A plain 64-bit device. */
-    private final DmaDevice dev = f.client(DmaFixture.SWITCH_PEER).build();
+    private final DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).build();
     /** An original buffer address. */
-    private final long buf = DmaFixture.BUFFERS_PHYS;
+    private final long buf = SwitchMachine.BUFFERS_PHYS;
 
     private long map(Swiotlb pool, DmaDevice d, long orig, long size) {
         return pool.tblMapSingle(f.warnings, d, orig, size, 0, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
@@ -204,7 +205,7 @@ class SwiotlbTest {
     void aPoolMustBeWholeSegmentsOfPageAlignedRam_spec4() {
         assertThatThrownBy(() -> Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS, 100, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS, 384, 2)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> Swiotlb.create(f.memory, DmaFixture.BAR_CPU, 128, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Swiotlb.create(f.memory, SwitchMachine.BAR_CPU, 128, 1)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS + 2048, 128, 1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

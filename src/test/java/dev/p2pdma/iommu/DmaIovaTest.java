@@ -10,6 +10,7 @@ import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import org.junit.jupiter.api.Test;
 
 /** The 2025 two-step DMA API (spec 8.1): try_alloc / link / sync / unlink / free / destroy, and P2P classified per provider. */
@@ -17,9 +18,9 @@ class DmaIovaTest {
 
     private final IommuFixture f = IommuFixture.intel();
     private final IommuDomain domain = f.domain(IommuDomainFlushMode.STRICT);
-    private final DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, domain).build();
+    private final DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, domain).build();
     private final DmaIova api = DmaIova.on(f.mapping);
-    private final long buf = IommuFixture.BUFFERS_PHYS;
+    private final long buf = SwitchMachine.BUFFERS_PHYS;
 
     @Test
     void tryAllocKeepsTheIntraGranuleOffsetOfPhys_spec8_1() {
@@ -33,7 +34,7 @@ class DmaIovaTest {
 
     @Test
     void tryAllocFailsWithoutTheIommuLayerOrForSizeZero_spec8_1() {
-        DmaDevice direct = DmaDevice.forPci(f.topology, IommuFixture.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(64)).build();
+        DmaDevice direct = DmaDevice.forPci(f.topology, SwitchMachine.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(64)).build();
         assertThat(api.tryAlloc(direct, buf, 4096)).isEmpty();
         assertThat(api.tryAlloc(dev, buf, 0)).isEmpty();
         assertThat(f.warnings.warnings()).anyMatch(w -> w.contains("dma_iova_try_alloc"));
@@ -85,7 +86,7 @@ class DmaIovaTest {
     @Test
     void destroyInLazyModeQueuesTheIovaUntilTheFlush_spec8_1() {
         IommuDomain lazy = f.domain(IommuDomainFlushMode.LAZY);
-        DmaDevice d = f.client(IommuFixture.SWITCH_PEER, lazy).build();
+        DmaDevice d = f.client(SwitchMachine.SWITCH_PEER, lazy).build();
         DmaIovaState s = api.tryAlloc(d, buf, 4096).orElseThrow();
         api.link(d, s, buf, 0, 4096, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         api.destroy(d, s, 4096, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
@@ -96,18 +97,18 @@ class DmaIovaTest {
 
     @Test
     void p2pIsClassifiedPerProvider_spec8_1() {
-        assertThat(api.p2pState(dev, f.ramPage(0))).isEqualTo(MapType.NONE);
-        assertThat(api.p2pState(dev, f.p2pPage(0))).isEqualTo(MapType.BUS_ADDR);
-        assertThat(DmaIova.busAddress(f.p2pPage(2), 16)).isEqualTo(IommuFixture.BAR_BUS + 2 * 4096 + 16);
-        DmaDevice far = f.client(IommuFixture.OTHER_ROOT, domain).build();
-        assertThat(api.p2pState(far, f.p2pPage(0))).isEqualTo(MapType.NOT_SUPPORTED);
+        assertThat(api.p2pState(dev, f.machine.ramPage(0))).isEqualTo(MapType.NONE);
+        assertThat(api.p2pState(dev, f.machine.p2pPage(0))).isEqualTo(MapType.BUS_ADDR);
+        assertThat(DmaIova.busAddress(f.machine.p2pPage(2), 16)).isEqualTo(SwitchMachine.BAR_BUS + 2 * 4096 + 16);
+        DmaDevice far = f.client(SwitchMachine.OTHER_ROOT, domain).build();
+        assertThat(api.p2pState(far, f.machine.p2pPage(0))).isEqualTo(MapType.NOT_SUPPORTED);
         IommuFixture amd = IommuFixture.amd();
         IommuDomain amdDomain = amd.domain(IommuDomainFlushMode.STRICT);
-        DmaDevice amdFar = amd.client(IommuFixture.OTHER_ROOT, amdDomain).build();
+        DmaDevice amdFar = amd.client(SwitchMachine.OTHER_ROOT, amdDomain).build();
         DmaIova amdApi = DmaIova.on(amd.mapping);
-        assertThat(amdApi.p2pState(amdFar, amd.p2pPage(0))).isEqualTo(MapType.THRU_HOST_BRIDGE);
-        DmaIovaState s = amdApi.tryAlloc(amdFar, IommuFixture.BAR_CPU, 4096).orElseThrow();
-        assertThat(amdApi.link(amdFar, s, IommuFixture.BAR_CPU, 0, 4096, DmaDirection.TO_DEVICE, new DmaAttrs(DmaAttrs.MMIO))).isEmpty();
+        assertThat(amdApi.p2pState(amdFar, amd.machine.p2pPage(0))).isEqualTo(MapType.THRU_HOST_BRIDGE);
+        DmaIovaState s = amdApi.tryAlloc(amdFar, SwitchMachine.BAR_CPU, 4096).orElseThrow();
+        assertThat(amdApi.link(amdFar, s, SwitchMachine.BAR_CPU, 0, 4096, DmaDirection.TO_DEVICE, new DmaAttrs(DmaAttrs.MMIO))).isEmpty();
         assertThat(amdDomain.pageTable().lookup(s.addr()).orElseThrow().prot().bits() & IommuProt.MMIO).isNotZero();
         amdApi.destroy(amdFar, s, 4096, DmaDirection.TO_DEVICE, new DmaAttrs(DmaAttrs.MMIO));
         assertThat(amdDomain.pageTable().isEmpty()).isTrue();

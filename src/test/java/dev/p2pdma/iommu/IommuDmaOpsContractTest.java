@@ -8,22 +8,8 @@ import dev.p2pdma.mm.PhysicalMemory;
 class IommuDmaOpsContractTest extends DmaOpsContract {
 
     @Override
-    protected DmaOps backend(PhysicalMemory memory) {
-        return IommuDmaOps.forDevice(IommuDomain.dma(1, IommuDomainFlushMode.STRICT, IommuDomain.reservedRegionsOf(memory), () -> 0), true);
-    }
-
-    @Override
-    protected boolean handlesP2p() {
-        return true;
-    }
-
-    @Override
-    protected boolean bouncesForcedDevices() {
-        return false;
-    }
-
-    @Override
-    protected boolean mergesSegments() {
-        return true;
+    protected Backend backend(PhysicalMemory memory) {
+        return IommuContractBackends.onDomain(IommuDomain.dma(1, IommuDomainFlushMode.STRICT, IommuDomain.reservedRegionsOf(memory), () -> 0),
+                IommuContractBackends.DMA_IOMMU);
     }
 }

@@ -1,5 +1,6 @@
 package dev.p2pdma.iommu;
 
+import dev.p2pdma.testing.SwitchMachine;
 import static dev.p2pdma.testing.SgLists.entries;
 import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
@@ -31,9 +32,9 @@ class IommuEraTest {
     void busSegmentsAreMarkedAndUnmarkedAsTheEraSays_spec5_3_spec9(Era era, boolean pageLinkMark, boolean markSurvivesUnmap) {
         IommuFixture f = IommuFixture.intel();
         IommuDomain d = f.domain(IommuDomainFlushMode.STRICT);
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
         DmaMapping m = f.mapping.withEra(era);
-        SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(1), 8, 64), seg(f.ramPage(2)));
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(1), 8, 64), seg(f.machine.ramPage(2)));
         assertThat(m.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(3);
         SgEntry bus = entries(t).get(1);
         assertThat(bus.isPageLinkP2pdma()).as("page_link mark").isEqualTo(pageLinkMark);

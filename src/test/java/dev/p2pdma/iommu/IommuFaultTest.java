@@ -13,6 +13,7 @@ import dev.p2pdma.dma.DmaTranslation;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import org.junit.jupiter.api.Test;
 
 /** The IOMMU stops a device from reaching memory it was never given (issue 4 part 2): every miss or permission violation is a fault and no byte moves. */
@@ -20,12 +21,12 @@ class IommuFaultTest {
 
     private final IommuFixture f = IommuFixture.intel();
     private final IommuDomain domain = f.domain(IommuDomainFlushMode.STRICT);
-    private final DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, domain).build();
+    private final DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, domain).build();
     private final DeviceAccess device = DeviceAccess.of(f.memory);
 
     @Test
     void aMissIsRecordedAndNothingIsRead_issue4part2() {
-        long secret = IommuFixture.BUFFERS_PHYS;
+        long secret = SwitchMachine.BUFFERS_PHYS;
         f.memory.write(secret, SgLists.pattern(64, 9), 0, 64);
         assertThat(device.tryRead(dev, secret, 64)).isEmpty();
         assertThat(domain.faults()).singleElement().satisfies(fault -> {
@@ -38,12 +39,12 @@ class IommuFaultTest {
 
     @Test
     void anAccessRunningPastTheMappingWritesNothingAtAll_issue4part2() {
-        SgTable t = table(seg(f.ramPage(0)));
+        SgTable t = table(seg(f.machine.ramPage(0)));
         f.mapping.mapSgtable(dev, t, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
         SgEntry e = entries(t).get(0);
-        byte[] before = f.memory.read(IommuFixture.BUFFERS_PHYS, 4096);
+        byte[] before = f.memory.read(SwitchMachine.BUFFERS_PHYS, 4096);
         assertThat(device.tryWrite(dev, e.dmaAddress() + 4000, SgLists.pattern(200, 3))).isFalse();
-        assertThat(f.memory.read(IommuFixture.BUFFERS_PHYS, 4096)).isEqualTo(before);
+        assertThat(f.memory.read(SwitchMachine.BUFFERS_PHYS, 4096)).isEqualTo(before);
         assertThat(domain.faults()).singleElement().satisfies(fault -> {
             assertThat(fault.iova()).isEqualTo(e.dmaAddress() + 4096);
             assertThat(fault.reason()).isEqualTo(IommuFaultReason.NOT_PRESENT);
@@ -52,13 +53,13 @@ class IommuFaultTest {
 
     @Test
     void writingAToDeviceMappingIsAPermissionFault_issue4part2() {
-        SgTable t = table(seg(f.ramPage(0)));
+        SgTable t = table(seg(f.machine.ramPage(0)));
         f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         long dma = entries(t).get(0).dmaAddress();
-        byte[] before = f.memory.read(IommuFixture.BUFFERS_PHYS, 16);
+        byte[] before = f.memory.read(SwitchMachine.BUFFERS_PHYS, 16);
         assertThat(device.tryRead(dev, dma, 16)).contains(before);
         assertThat(device.tryWrite(dev, dma, new byte[16])).isFalse();
-        assertThat(f.memory.read(IommuFixture.BUFFERS_PHYS, 16)).isEqualTo(before);
+        assertThat(f.memory.read(SwitchMachine.BUFFERS_PHYS, 16)).isEqualTo(before);
         assertThat(domain.faults()).singleElement().satisfies(fault -> {
             assertThat(fault.access()).isEqualTo(DmaTranslation.Access.WRITE);
             assertThat(fault.reason()).isEqualTo(IommuFaultReason.WRITE_NOT_PERMITTED);
@@ -67,7 +68,7 @@ class IommuFaultTest {
 
     @Test
     void readingAFromDeviceMappingIsAPermissionFault_issue4part2() {
-        SgTable t = table(seg(f.ramPage(0)));
+        SgTable t = table(seg(f.machine.ramPage(0)));
         f.mapping.mapSgtable(dev, t, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
         assertThat(device.tryRead(dev, entries(t).get(0).dmaAddress(), 8)).isEmpty();
         assertThat(domain.faults()).singleElement().extracting(IommuFault::reason).isEqualTo(IommuFaultReason.READ_NOT_PERMITTED);
@@ -75,7 +76,7 @@ class IommuFaultTest {
 
     @Test
     void afterUnmapTheSameIovaFaultsInStrictMode_issue4part2() {
-        SgTable t = table(seg(f.ramPage(0)));
+        SgTable t = table(seg(f.machine.ramPage(0)));
         f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         long dma = entries(t).get(0).dmaAddress();
         assertThat(device.tryRead(dev, dma, 8)).isPresent();

@@ -1,14 +1,13 @@
 package dev.p2pdma.iommu;
 
+import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaMapping;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaWarnings;
 import dev.p2pdma.dma.P2pMapTypes;
 import dev.p2pdma.mm.DevicePageMap;
-import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PhysicalMemory;
-import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.MapTypeCache;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciAddress;
@@ -25,22 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class IommuFixture {
 
-    /** CPU physical address of the provider's BAR. */
-    static final long BAR_CPU = SwitchMachine.BAR_CPU;
-    /** Its PCI bus address. */
-    static final long BAR_BUS = SwitchMachine.BAR_BUS;
-    /** BAR size. */
-    static final long BAR_BYTES = SwitchMachine.BAR_BYTES;
-    /** Where test buffers start. */
-    static final long BUFFERS_PHYS = SwitchMachine.BUFFERS_PHYS;
-    /** The provider. */
-    static final PciAddress PROVIDER = SwitchMachine.PROVIDER;
-    /** The client behind the same switch. */
-    static final PciAddress SWITCH_PEER = SwitchMachine.SWITCH_PEER;
-    /** The client behind another root port. */
-    static final PciAddress OTHER_ROOT = SwitchMachine.OTHER_ROOT;
-
-    /** The shared test machine. */
+    /** The shared test machine (its constants, RAM pages and BAR pages). */
     final SwitchMachine machine;
     /** The PCI tree. */
     final PciTopology topology;
@@ -62,7 +46,7 @@ final class IommuFixture {
         topology = machine.topology();
         memory = machine.memory();
         mapping = DmaMapping.create(memory, P2pMapTypes.of(topology, new MapTypeCache(P2pDmaDecision.of(topology)), log), warnings);
-        pgmap = new DevicePageMap(1, DevicePageMap.Type.PCI_P2PDMA, PROVIDER, 2, BAR_CPU, BAR_BYTES, BAR_BUS - BAR_CPU);
+        pgmap = new DevicePageMap(1, DevicePageMap.Type.PCI_P2PDMA, SwitchMachine.PROVIDER, 2, SwitchMachine.BAR_CPU, SwitchMachine.BAR_BYTES, SwitchMachine.BAR_BUS - SwitchMachine.BAR_CPU);
         if (memory.memMap().memremap(pgmap).isPresent()) {
             throw new IllegalStateException("memremap failed");
         }
@@ -86,20 +70,5 @@ final class IommuFixture {
     /** A PCI client with 64-bit masks on dma-iommu over {@code domain}. */
     DmaDevice.Builder client(PciAddress a, IommuDomain domain) {
         return DmaDevice.forPci(topology, a).dmaMaskAndCoherent(DmaMasks.bitMask(64)).ops(IommuDmaOps.forDevice(domain, true));
-    }
-
-    /** The RAM page at {@code phys}. */
-    Page ram(long phys) {
-        return machine.ram(phys);
-    }
-
-    /** The i-th RAM test page. */
-    Page ramPage(int i) {
-        return machine.ramPage(i);
-    }
-
-    /** The i-th page of the BAR. */
-    Page p2pPage(int i) {
-        return machine.p2pPage(i);
     }
 }

@@ -11,6 +11,7 @@ import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class IommuFlushModeTest {
     private final IommuFixture f = IommuFixture.intel();
 
     private long mapUnmapOnePage(DmaDevice dev) {
-        SgTable t = table(seg(f.ramPage(0)));
+        SgTable t = table(seg(f.machine.ramPage(0)));
         f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         long dma = entries(t).get(0).dmaAddress();
         f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
@@ -31,7 +32,7 @@ class IommuFlushModeTest {
     @Test
     void strictModeReusesAnIovaAtOnce_spec5_1() {
         IommuDomain d = f.domain(IommuDomainFlushMode.STRICT);
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
         assertThat(mapUnmapOnePage(dev)).isEqualTo(mapUnmapOnePage(dev));
         assertThat(d.flushQueue()).isEmpty();
     }
@@ -39,7 +40,7 @@ class IommuFlushModeTest {
     @Test
     void lazyModeNeverHandsOutAnIovaBeforeItsFlush_spec5_1() {
         IommuDomain d = f.domain(IommuDomainFlushMode.LAZY);
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
         Set<Long> seen = new HashSet<>();
         for (int i = 0; i < IommuDomainFlushQueue.FQ_SIZE; i++) {
             assertThat(seen.add(mapUnmapOnePage(dev))).as("map %d reused an unflushed IOVA", i).isTrue();
@@ -54,7 +55,7 @@ class IommuFlushModeTest {
     @Test
     void theTimerFlushesTenMillisecondsAfterTheFirstQueuedEntry_spec5_1() {
         IommuDomain d = f.domain(IommuDomainFlushMode.LAZY);
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
         long first = mapUnmapOnePage(dev);
         f.clockNs.addAndGet(9_999_999L);
         assertThat(d.flushIfDue()).isFalse();
@@ -68,10 +69,10 @@ class IommuFlushModeTest {
     @Test
     void aStaleTranslationStaysUsableUntilTheFlushInLazyMode_spec5_1() {
         IommuDomain d = f.domain(IommuDomainFlushMode.LAZY);
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
         DeviceAccess device = DeviceAccess.of(f.memory);
         byte[] data = SgLists.pattern(32, 4);
-        f.memory.write(IommuFixture.BUFFERS_PHYS, data, 0, data.length);
+        f.memory.write(SwitchMachine.BUFFERS_PHYS, data, 0, data.length);
         long dma = mapUnmapOnePage(dev);
         assertThat(d.pageTable().isEmpty()).isTrue();
         assertThat(device.tryRead(dev, dma, 32)).as("the IOTLB still holds the old translation").contains(data);

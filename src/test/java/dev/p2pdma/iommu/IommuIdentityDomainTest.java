@@ -14,6 +14,7 @@ import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaTranslation;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SwitchMachine;
 import org.junit.jupiter.api.Test;
 
 /** An identity (passthrough) domain (issue 4 part 2): DMA address = physical address, through dma-direct. */
@@ -25,13 +26,13 @@ class IommuIdentityDomainTest {
     @Test
     void devicesOfAnIdentityDomainUseDmaDirectWithPhysicalAddresses_issue4part2() {
         assertThat(IommuDmaOps.forDevice(identity, true)).isSameAs(DirectDmaOps.INSTANCE);
-        DmaDevice dev = DmaDevice.forPci(f.topology, IommuFixture.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(64))
+        DmaDevice dev = DmaDevice.forPci(f.topology, SwitchMachine.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(64))
                 .ops(IommuDmaOps.forDevice(identity, true)).build();
-        SgTable t = table(seg(f.ramPage(0), 16, 100), seg(f.ramPage(5)));
+        SgTable t = table(seg(f.machine.ramPage(0), 16, 100), seg(f.machine.ramPage(5)));
         assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(2);
-        assertThat(entries(t).get(0).dmaAddress()).isEqualTo(IommuFixture.BUFFERS_PHYS + 16);
-        assertThat(entries(t).get(1).dmaAddress()).isEqualTo(IommuFixture.BUFFERS_PHYS + 5 * 4096);
-        assertThat(DeviceAccess.of(f.memory).tryRead(dev, IommuFixture.BUFFERS_PHYS + 8 * 4096, 8)).isPresent();
+        assertThat(entries(t).get(0).dmaAddress()).isEqualTo(SwitchMachine.BUFFERS_PHYS + 16);
+        assertThat(entries(t).get(1).dmaAddress()).isEqualTo(SwitchMachine.BUFFERS_PHYS + 5 * 4096);
+        assertThat(DeviceAccess.of(f.memory).tryRead(dev, SwitchMachine.BUFFERS_PHYS + 8 * 4096, 8)).isPresent();
     }
 
     @Test

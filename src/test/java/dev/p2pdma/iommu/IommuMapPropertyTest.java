@@ -12,6 +12,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import dev.p2pdma.testing.XorShift64;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ class IommuMapPropertyTest {
         for (int i = 0; i < n; i++) {
             if (rnd.nextInt(5) == 0) {
                 int pages = 1 + rnd.nextInt(Math.min(3, maxPages));
-                segs.add(SgLists.seg(f.p2pPage(p2pPage), 0, pages * PageSize.PAGE_SIZE));
+                segs.add(SgLists.seg(f.machine.p2pPage(p2pPage), 0, pages * PageSize.PAGE_SIZE));
                 p2pPage += pages + rnd.nextInt(3);
                 continue;
             }
@@ -47,7 +48,7 @@ class IommuMapPropertyTest {
             int offset = rnd.nextInt(3) == 0 ? rnd.nextInt(PageSize.PAGE_SIZE) : 0;
             int maxLen = Math.min(maxSeg, pages * PageSize.PAGE_SIZE - offset);
             int length = rnd.nextInt(2) == 0 ? maxLen : 1 + rnd.nextInt(maxLen);
-            segs.add(SgLists.seg(f.ramPage(page), offset, length));
+            segs.add(SgLists.seg(f.machine.ramPage(page), offset, length));
             page += pages + (rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(5));
         }
         return segs;
@@ -62,7 +63,7 @@ class IommuMapPropertyTest {
             String at = "seed " + seed + " round " + round;
             int maxSeg = new int[] {8192, 65536, 1 << 20}[rnd.nextInt(3)];
             long boundary = new long[] {0x3FFF, 0xFFFF, 0xFFFF_FFFFL}[rnd.nextInt(3)];
-            DmaDevice dev = f.client(amd ? IommuFixture.OTHER_ROOT : IommuFixture.SWITCH_PEER, domain).maxSegmentBytes(maxSeg)
+            DmaDevice dev = f.client(amd ? SwitchMachine.OTHER_ROOT : SwitchMachine.SWITCH_PEER, domain).maxSegmentBytes(maxSeg)
                     .segmentBoundaryMask(boundary).build();
             List<SgLists.Seg> segs = randomList(f, rnd, maxSeg);
             ByteArrayOutputStream cpu = new ByteArrayOutputStream();

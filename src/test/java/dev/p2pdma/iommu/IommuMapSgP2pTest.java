@@ -16,6 +16,7 @@ import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -31,19 +32,19 @@ class IommuMapSgP2pTest {
     void busAddrSegmentsKeepTheirBusAddressBetweenIovaSegments_spec5_3() {
         IommuFixture f = IommuFixture.intel();
         IommuDomain d = f.domain(IommuDomainFlushMode.STRICT);
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(1), 8, 64), seg(f.ramPage(2)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(1), 8, 64), seg(f.machine.ramPage(2)));
         assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE).nents()).isEqualTo(3);
         List<SgEntry> es = entries(t);
         assertThat(es.get(1).isDmaBusAddress()).isTrue();
-        assertThat(es.get(1).dmaAddress()).isEqualTo(IommuFixture.BAR_BUS + 4096 + 8);
+        assertThat(es.get(1).dmaAddress()).isEqualTo(SwitchMachine.BAR_BUS + 4096 + 8);
         assertThat(es.get(0).isDmaBusAddress()).isFalse();
         assertThat(es.get(2).dmaAddress()).as("the RAM after a bus segment opens a new segment").isEqualTo(es.get(0).dmaAddress() + 4096);
         assertThat(d.pageTable().mappedBytes()).as("no IOVA for the bus segment").isEqualTo(2 * 4096);
-        assertThat(Long.compareUnsigned(es.get(0).dmaAddress() - IommuFixture.BAR_BUS, IommuFixture.BAR_BYTES)).as("IOVAs avoid the bus window")
+        assertThat(Long.compareUnsigned(es.get(0).dmaAddress() - SwitchMachine.BAR_BUS, SwitchMachine.BAR_BYTES)).as("IOVAs avoid the bus window")
                 .isGreaterThanOrEqualTo(0);
         byte[] cmb = SgLists.pattern(64, 2);
-        f.memory.write(IommuFixture.BAR_CPU + 4096 + 8, cmb, 0, 64);
+        f.memory.write(SwitchMachine.BAR_CPU + 4096 + 8, cmb, 0, 64);
         assertThat(DeviceAccess.of(f.memory).readSegment(dev, es.get(1))).isEqualTo(cmb);
         f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         assertThat(es).noneMatch(SgEntry::isDmaBusAddress);
@@ -54,8 +55,8 @@ class IommuMapSgP2pTest {
     void aListOfOnlyBusAddressesAllocatesNoIova_spec5_3() {
         IommuFixture f = IommuFixture.intel();
         IommuDomain d = f.domain(IommuDomainFlushMode.STRICT);
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, d).build();
-        SgTable t = table(seg(f.p2pPage(0)), seg(f.p2pPage(1)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
+        SgTable t = table(seg(f.machine.p2pPage(0)), seg(f.machine.p2pPage(1)));
         assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(2);
         assertThat(d.iovaDomain().orElseThrow().treeNodes()).isEqualTo(3);
         f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
@@ -66,15 +67,15 @@ class IommuMapSgP2pTest {
     void thruHostBridgeSegmentsAreMappedThroughThePageTable_spec5_3() {
         IommuFixture f = IommuFixture.amd();
         IommuDomain d = f.domain(IommuDomainFlushMode.STRICT);
-        DmaDevice dev = f.client(IommuFixture.OTHER_ROOT, d).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.p2pPage(3)));
+        DmaDevice dev = f.client(SwitchMachine.OTHER_ROOT, d).build();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(3)));
         assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(1);
         SgEntry e = entries(t).get(0);
         assertThat(e.dmaLengthBytes()).isEqualTo(2 * 4096);
         assertThat(entries(t).get(1).isDmaBusAddress()).isFalse();
-        assertThat(d.iovaToPhys(e.dmaAddress() + 4096)).hasValue(IommuFixture.BAR_CPU + 3 * 4096);
+        assertThat(d.iovaToPhys(e.dmaAddress() + 4096)).hasValue(SwitchMachine.BAR_CPU + 3 * 4096);
         byte[] cmb = SgLists.pattern(4096, 5);
-        f.memory.write(IommuFixture.BAR_CPU + 3 * 4096, cmb, 0, cmb.length);
+        f.memory.write(SwitchMachine.BAR_CPU + 3 * 4096, cmb, 0, cmb.length);
         assertThat(DeviceAccess.of(f.memory).read(dev, e.dmaAddress() + 4096, 4096)).isEqualTo(cmb);
         f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertNothingHeld(d);
@@ -84,9 +85,9 @@ class IommuMapSgP2pTest {
     void notSupportedIsEremoteioWithEverythingUndoneAndNoIovaLeaked_spec5_3() {
         IommuFixture f = IommuFixture.intel();
         IommuDomain d = f.domain(IommuDomainFlushMode.STRICT);
-        DmaDevice dev = f.client(IommuFixture.OTHER_ROOT, d).build();
+        DmaDevice dev = f.client(SwitchMachine.OTHER_ROOT, d).build();
         int nodes = d.iovaDomain().orElseThrow().treeNodes();
-        SgTable t = table(seg(f.ramPage(0), 0x40, 1000), seg(f.ramPage(1)), seg(f.p2pPage(0)), seg(f.ramPage(2)));
+        SgTable t = table(seg(f.machine.ramPage(0), 0x40, 1000), seg(f.machine.ramPage(1)), seg(f.machine.p2pPage(0)), seg(f.machine.ramPage(2)));
         DmaMapResult r = f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(r.error()).contains(Errno.EREMOTEIO);
         List<SgEntry> es = entries(t);
@@ -101,7 +102,7 @@ class IommuMapSgP2pTest {
     @Test
     void dmaIommuReportsP2pdmaSupport_spec3_2() {
         IommuFixture f = IommuFixture.intel();
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, f.domain(IommuDomainFlushMode.STRICT)).build();
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, f.domain(IommuDomainFlushMode.STRICT)).build();
         assertThat(f.mapping.p2pdmaSupported(dev)).isTrue();
         assertThat(dev.ops().flags() & DmaOps.DMA_F_PCI_P2PDMA_SUPPORTED).isNotZero();
     }

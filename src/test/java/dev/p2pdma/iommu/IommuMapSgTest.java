@@ -13,6 +13,7 @@ import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
+import dev.p2pdma.testing.SwitchMachine;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +24,7 @@ class IommuMapSgTest {
     private final IommuDomain domain = f.domain(IommuDomainFlushMode.STRICT);
 
     private DmaDevice.Builder dev() {
-        return f.client(IommuFixture.SWITCH_PEER, domain);
+        return f.client(SwitchMachine.SWITCH_PEER, domain);
     }
 
     private static long len(SgEntry e) {
@@ -33,12 +34,12 @@ class IommuMapSgTest {
     @Test
     void scatteredPagesBecomeOneContiguousIovaSegment_spec5_3() {
         DmaDevice d = dev().build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.ramPage(7)), seg(f.ramPage(3)));
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.ramPage(7)), seg(f.machine.ramPage(3)));
         assertThat(f.mapping.mapSgtable(d, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(1);
         SgEntry first = entries(t).get(0);
         assertThat(len(first)).isEqualTo(3 * 4096);
-        assertThat(domain.iovaToPhys(first.dmaAddress() + 4096 + 5)).hasValue(f.ramPage(7).physAddress() + 5);
-        assertThat(domain.iovaToPhys(first.dmaAddress() + 2 * 4096)).hasValue(f.ramPage(3).physAddress());
+        assertThat(domain.iovaToPhys(first.dmaAddress() + 4096 + 5)).hasValue(f.machine.ramPage(7).physAddress() + 5);
+        assertThat(domain.iovaToPhys(first.dmaAddress() + 2 * 4096)).hasValue(f.machine.ramPage(3).physAddress());
         assertThat(entries(t).get(1).dmaLength()).isZero();
         assertThat(entries(t).get(1).dmaAddress()).isEqualTo(DmaMasks.DMA_MAPPING_ERROR);
     }
@@ -46,7 +47,7 @@ class IommuMapSgTest {
     @Test
     void theCpuViewIsRestoredAndTheIntraGranuleOffsetKept_spec5_3() {
         DmaDevice d = dev().build();
-        SgTable t = table(seg(f.ramPage(0), 0x123, 100), seg(f.ramPage(2), 0, 3000));
+        SgTable t = table(seg(f.machine.ramPage(0), 0x123, 100), seg(f.machine.ramPage(2), 0, 3000));
         int n = f.mapping.mapSgtable(d, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents();
         List<SgEntry> es = entries(t);
         assertThat(es.get(0).offset()).isEqualTo(0x123);
@@ -60,7 +61,7 @@ class IommuMapSgTest {
     @Test
     void mergingStopsAtMaxSegmentSize_spec5_3() {
         DmaDevice d = dev().maxSegmentBytes(8192).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.ramPage(4)), seg(f.ramPage(8)));
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.ramPage(4)), seg(f.machine.ramPage(8)));
         assertThat(f.mapping.mapSgtable(d, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(2);
         assertThat(len(entries(t).get(0))).isEqualTo(8192);
         assertThat(len(entries(t).get(1))).isEqualTo(4096);
@@ -70,7 +71,7 @@ class IommuMapSgTest {
     @Test
     void paddingMakesASegmentThatWouldCrossTheBoundaryStartOnIt_spec5_3() {
         DmaDevice d = dev().segmentBoundaryMask(0x3FFF).build();
-        SgTable t = table(seg(f.ramPage(0), 0, 3 * 4096), seg(f.ramPage(10), 0, 2 * 4096));
+        SgTable t = table(seg(f.machine.ramPage(0), 0, 3 * 4096), seg(f.machine.ramPage(10), 0, 2 * 4096));
         assertThat(f.mapping.mapSgtable(d, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(2);
         SgEntry a = entries(t).get(0);
         SgEntry b = entries(t).get(1);
@@ -87,7 +88,7 @@ class IommuMapSgTest {
     @Test
     void pciDevicesGet32BitIovasFirst_spec5_2() {
         DmaDevice d = dev().build();
-        SgTable t = table(seg(f.ramPage(0)));
+        SgTable t = table(seg(f.machine.ramPage(0)));
         f.mapping.mapSgtable(d, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(Long.compareUnsigned(entries(t).get(0).dmaAddress(), 1L << 32)).isNegative();
     }
@@ -97,13 +98,13 @@ class IommuMapSgTest {
         IommuDomain full32 = IommuDomain.dma(2, IommuDomainFlushMode.STRICT, List.of(new IommuDomainReservedRegion(0x1000, 0xFFFF_FFFFL, "all")),
                 () -> 0);
         IommuDmaOps ops = IommuDmaOps.attach(full32, true);
-        DmaDevice d = DmaDevice.forPci(f.topology, IommuFixture.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(64)).ops(ops).build();
-        SgTable t = table(seg(f.ramPage(0)));
+        DmaDevice d = DmaDevice.forPci(f.topology, SwitchMachine.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(64)).ops(ops).build();
+        SgTable t = table(seg(f.machine.ramPage(0)));
         assertThat(f.mapping.mapSgtable(d, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).isOk()).isTrue();
         assertThat(Long.compareUnsigned(entries(t).get(0).dmaAddress(), 1L << 32)).isPositive();
         assertThat(ops.pci32bitWorkaround()).isFalse();
         assertThat(f.log.lines()).containsOnlyOnce(d.name() + ": Using 48-bit DMA addresses");
-        SgTable t2 = table(seg(f.ramPage(1)));
+        SgTable t2 = table(seg(f.machine.ramPage(1)));
         f.mapping.mapSgtable(d, t2, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(f.log.lines()).containsOnlyOnce(d.name() + ": Using 48-bit DMA addresses");
     }
@@ -112,9 +113,9 @@ class IommuMapSgTest {
     void exhaustedIovaSpaceIsEnomemWithTheListRestored_spec5_3() {
         IommuDomain tiny = IommuDomain.dma(2, IommuDomainFlushMode.STRICT, List.of(new IommuDomainReservedRegion(0x4000, 0xFFFF_FFFFL, "most")),
                 () -> 0);
-        DmaDevice d = DmaDevice.forPci(f.topology, IommuFixture.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(32))
+        DmaDevice d = DmaDevice.forPci(f.topology, SwitchMachine.SWITCH_PEER).dmaMaskAndCoherent(DmaMasks.bitMask(32))
                 .ops(IommuDmaOps.attach(tiny, true)).build();
-        SgTable t = table(seg(f.ramPage(0), 8, 4000), seg(f.ramPage(2)), seg(f.ramPage(4)), seg(f.ramPage(6)));
+        SgTable t = table(seg(f.machine.ramPage(0), 8, 4000), seg(f.machine.ramPage(2)), seg(f.machine.ramPage(4)), seg(f.machine.ramPage(6)));
         DmaMapResult r = f.mapping.mapSgtable(d, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(r.error()).contains(Errno.ENOMEM);
         assertThat(entries(t).get(0).offset()).isEqualTo(8);
@@ -126,7 +127,7 @@ class IommuMapSgTest {
     @Test
     void unmapReleasesThePageTableAndTheIova_spec5_3() {
         DmaDevice d = dev().build();
-        SgTable t = table(seg(f.ramPage(0), 100, 5000), seg(f.ramPage(3)), seg(f.ramPage(9), 0, 300));
+        SgTable t = table(seg(f.machine.ramPage(0), 100, 5000), seg(f.machine.ramPage(3)), seg(f.machine.ramPage(9), 0, 300));
         f.mapping.mapSgtable(d, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         assertThat(domain.pageTable().isEmpty()).isFalse();
         f.mapping.unmapSgtable(d, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);

@@ -10,6 +10,7 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
+import dev.p2pdma.testing.SwitchMachine;
 import dev.p2pdma.testing.XorShift64;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,7 @@ class IommuMapStressTest {
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int id = t;
-            DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, domain).build();
+            DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, domain).build();
             threads.add(Thread.ofPlatform().start(() -> {
                 XorShift64 rnd = new XorShift64(seed + id);
                 int base = id * 1024;
@@ -46,7 +47,7 @@ class IommuMapStressTest {
                     int n = 1 + rnd.nextInt(32);
                     List<SgLists.Seg> segs = new ArrayList<>();
                     for (int i = 0; i < n; i++) {
-                        segs.add(SgLists.seg(f.ramPage(base + rnd.nextInt(1000)), 0, PageSize.PAGE_SIZE));
+                        segs.add(SgLists.seg(f.machine.ramPage(base + rnd.nextInt(1000)), 0, PageSize.PAGE_SIZE));
                     }
                     SgTable table = SgLists.table(segs);
                     DmaMapResult r = f.mapping.mapSgtable(dev, table, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);

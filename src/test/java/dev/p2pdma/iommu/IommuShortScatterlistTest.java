@@ -1,5 +1,6 @@
 package dev.p2pdma.iommu;
 
+import dev.p2pdma.testing.SwitchMachine;
 import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -23,8 +24,8 @@ class IommuShortScatterlistTest {
 
     @Test
     void dmaIommuRefusesAListShorterThanNentsInMapUnmapAndSync_spec2_2_spec5_3() {
-        DmaDevice dev = f.client(IommuFixture.SWITCH_PEER, domain).coherent(false).build();
-        SgTable t = table(seg(f.ramPage(0)), seg(f.ramPage(1)));
+        DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, domain).coherent(false).build();
+        SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.ramPage(1)));
         SgEntry first = t.first().orElseThrow();
         assertThatThrownBy(() -> f.mapping.mapSg(dev, first, 3, DmaDirection.TO_DEVICE, DmaAttrs.NONE.with(DmaAttrs.SKIP_CPU_SYNC)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("fewer than 3 entries");

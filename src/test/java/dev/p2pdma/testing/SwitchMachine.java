@@ -25,6 +25,8 @@ public record SwitchMachine(PciTopology topology, PhysicalMemory memory) {
     public static final long BAR_CPU = 0x2_0000_0000L;
     /** Its PCI bus address. */
     public static final long BAR_BUS = 0x1_0000_0000L;
+    /** The BAR's bus address minus its CPU address. */
+    public static final long BUS_OFFSET = BAR_BUS - BAR_CPU;
     /** BAR size. */
     public static final long BAR_BYTES = 16L << 20;
     /** RAM size. */
