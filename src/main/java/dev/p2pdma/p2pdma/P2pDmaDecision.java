@@ -268,17 +268,45 @@ public final class P2pDmaDecision {
     }
 
     /**
+     * Receives each pair that pci_p2pdma_distance_many() computed, as calc_map_type_and_dist()
+     * stores it in the provider's map_types. Implementations must be thread-safe when the decision
+     * is shared.
+     */
+    @FunctionalInterface
+    public interface PairObserver {
+
+        /** Drops what it is told. */
+        PairObserver NONE = (provider, client, type) -> {
+        };
+
+        /** The pair {@code (provider, client)} was computed as {@code type}. */
+        void computed(int provider, int client, MapType type);
+    }
+
+    /**
      * Models pci_p2pdma_distance_many(): the sum of the distances to every client, or -1 when
-     * there are none or any pair is NOT_SUPPORTED. Verbose calls print the kernel's lines for every
-     * pair they compute (and, as the kernel does, keep going after a failure).
+     * there are none, any client is not a PCI function (a negative index) or any pair is
+     * NOT_SUPPORTED. Verbose calls print the kernel's lines for every pair they compute (and, as the
+     * kernel does, keep going after a NOT_SUPPORTED pair).
      */
     public int distanceMany(int provider, int[] clients, boolean verbose, KernelLog log) {
+        return distanceMany(provider, clients, verbose, log, PairObserver.NONE);
+    }
+
+    /**
+     * As {@link #distanceMany(int, int[], boolean, KernelLog)}, telling {@code observer} every pair
+     * computed (pci_p2pmem_find_many() uses it to fill the provider's map-types cache).
+     */
+    public int distanceMany(int provider, int[] clients, boolean verbose, KernelLog log, PairObserver observer) {
         if (clients.length == 0) {
             return -1;
         }
         int total = 0;
         boolean notSupported = false;
         for (int client : clients) {
+            if (client < 0) {
+                return -1;
+            }
             MapType type;
             int dist;
             if (verbose) {
@@ -291,6 +319,7 @@ public final class P2pDmaDecision {
                 type = mapTypeOf(r);
                 dist = distanceOf(r);
             }
+            observer.computed(provider, client, type);
             if (type == MapType.NOT_SUPPORTED) {
                 notSupported = true;
             }
