@@ -65,7 +65,7 @@ public class PoolBench {
         PciTopology t = Topo.intel().hostBridgeDevice("0000:00:00.0", 0x8086, Topo.Q35_HOST)
                 .add(nvme, new Parent.RootBus(new HostBridge(0, 0))).build();
         providers = P2pDmaProviders.create(t, PhysicalMemory.forTopology(t, 1L << 30), KernelLog.discard(), new SplittableRandom(1));
-        if (providers.addResource(NVME, 2, 0, 0).isPresent()) {
+        if (providers.registration().addResource(NVME, 2, 0, 0).isPresent()) {
             throw new IllegalStateException("add_resource failed");
         }
         pagemap = providers.provider(NVME).orElseThrow().pagemaps().get(0);
@@ -89,8 +89,8 @@ public class PoolBench {
     }
 
     private long allocFreeOnce() {
-        P2pMemBlock b = providers.allocP2pmem(NVME, SIZE).orElseThrow();
-        providers.freeP2pmem(b);
+        P2pMemBlock b = providers.allocator().allocP2pmem(NVME, SIZE).orElseThrow();
+        providers.allocator().freeP2pmem(b);
         return b.virt();
     }
 

@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code p2pdma explain PROVIDER CLIENT...}: the upstream walk step by step and the verdict. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = "Walk the kernel's decision step by step for one provider and one or more clients (as pci_p2pdma_distance_many() does).",
+        description = "Walk the kernel's decision step by step for one provider and one or more clients (as pci_p2pdma_distance_many() does). --format: text (default) or json.",
         exitCodeListHeading = Main.EXIT_HEADING,
         exitCodeList = {"0:the walk and verdict were written, whatever the verdict: NOT_SUPPORTED is status 0 too (the command worked; read map_type or the verdict line)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class ExplainCommand implements Callable<Integer> {
@@ -35,9 +35,9 @@ final class ExplainCommand implements Callable<Integer> {
     @Parameters(index = "1..*", arity = "1..*", paramLabel = "CLIENT", description = "The functions that would DMA to it.")
     List<String> clients;
 
-    /** Output format. */
-    @Option(names = "--format", defaultValue = "text", description = "text (default) or json.")
-    String format;
+    /** Output format: text or json. */
+    @Mixin
+    FormatOption format;
 
     /** Picocli's view of this command. */
     @Spec
@@ -45,7 +45,7 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.requireOneOf("--format", format, "text", "json");
+        OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
         LoadedMachine a = input.load();
         PciTopology t = a.topology();
         int p = resolve(t, provider);
@@ -56,7 +56,7 @@ final class ExplainCommand implements Callable<Integer> {
         }
         int many = a.decision().distanceMany(p, cs, false, KernelLog.discard());
         PrintWriter out = spec.commandLine().getOut();
-        if (format.equals("json")) {
+        if (chosen == OutputFormat.JSON) {
             VerdictJson.writeExplain(a, verdicts, many, out);
         } else {
             writeText(a, t, p, cs, verdicts, many, TerminalText.writer(out));

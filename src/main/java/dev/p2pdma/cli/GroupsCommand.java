@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  * was assumed on. Filled by picocli; not thread-safe.
  */
 @Command(name = "groups", mixinStandardHelpOptions = true,
-        description = "Print the IOMMU groups Linux makes (pci_device_group), like listing /sys/kernel/iommu_groups; --why names the missing ACS bit or bridge behind each shared group.",
+        description = "Print the IOMMU groups Linux makes (pci_device_group), like listing /sys/kernel/iommu_groups; --why names the missing ACS bit or bridge behind each shared group. "
+                + "--format: text (default) or json ({\"format\": \"p2pdma-groups/1\", \"groups\": {\"<n>\": [BDF, ...]}}; docs/json-output.md).",
         exitCodeListHeading = Main.EXIT_HEADING,
         exitCodeList = {"0:the groups were written (none when the IOMMU is off)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class GroupsCommand implements Callable<Integer> {
@@ -39,9 +40,9 @@ final class GroupsCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
-    /** Output format. */
-    @Option(names = "--format", defaultValue = "text", description = "text (default) or json ({\"format\": \"p2pdma-groups/1\", \"groups\": {\"<n>\": [BDF, ...]}}; docs/json-output.md).")
-    String format;
+    /** Output format: text or json. */
+    @Mixin
+    FormatOption format;
 
     /** Whether to print the reasons behind shared groups. */
     @Option(names = "--why", description = "For each group with more than one member, say which missing ACS bit, multifunction slot or bridge merged it.")
@@ -64,7 +65,7 @@ final class GroupsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.requireOneOf("--format", format, "text", "json");
+        OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
         LoadedMachine a = input.load();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -73,7 +74,7 @@ final class GroupsCommand implements Callable<Integer> {
         Optional<IommuGroups> groups = show
                 ? Optional.of(IommuGroups.compute(a.topology(), a.decision().options().unknownAcs()))
                 : Optional.empty();
-        if (format.equals("json")) {
+        if (chosen == OutputFormat.JSON) {
             writeJson(groups, out);
         } else {
             PrintWriter text = TerminalText.writer(out);

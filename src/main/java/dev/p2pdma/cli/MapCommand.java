@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import tools.jackson.core.JsonGenerator;
@@ -16,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** {@code p2pdma map --scenario FILE}: a scatterlist of RAM and p2pmem mapped by the DMA API, segment by segment. */
 @Command(name = "map", mixinStandardHelpOptions = true,
         description = "Map a scatterlist of RAM and p2pmem pieces for a client device as the Linux DMA API does, and print every segment "
-                + "(phys, DMA address, length, flags) and the return value. Scenario format: README 'Mapping scenarios'.",
+                + "(phys, DMA address, length, flags) and the return value. Scenario format: README 'Mapping scenarios'. --format: text (default) or json.",
         exitCodeListHeading = Main.EXIT_HEADING,
         exitCodeList = {"0:the scenario was mapped, whatever the DMA API returned: a failed mapping (-EREMOTEIO, -EIO, -EINVAL) is status 0 too (the command worked; read the return value or \"error\" in the JSON)", Main.EXIT_1_HELP, Main.EXIT_2_HELP})
 final class MapCommand implements Callable<Integer> {
@@ -28,9 +29,9 @@ final class MapCommand implements Callable<Integer> {
     @Option(names = "--scenario", required = true, paramLabel = "FILE.yaml", description = "The scenario (YAML or JSON).")
     Path scenario;
 
-    /** Output format. */
-    @Option(names = "--format", defaultValue = "text", description = "text (default) or json.")
-    String format;
+    /** Output format: text or json. */
+    @Mixin
+    FormatOption format;
 
     /** Picocli's view of this command. */
     @Spec
@@ -38,11 +39,11 @@ final class MapCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.requireOneOf("--format", format, "text", "json");
+        OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
         MapScenario s = MapScenarioReader.read(scenario);
         MapOutcome o = MapScenarioRunner.run(s, scenario.toString());
         PrintWriter out = spec.commandLine().getOut();
-        if (format.equals("json")) {
+        if (chosen == OutputFormat.JSON) {
             json(s, o, out);
         } else {
             text(s, o, TerminalText.writer(out));

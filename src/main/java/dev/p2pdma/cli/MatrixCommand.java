@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 /** {@code p2pdma matrix}: the map type and distance of every ordered pair of non-bridge functions. Not thread-safe (picocli fills it). */
 @Command(name = "matrix", mixinStandardHelpOptions = true,
         description = {"Print the P2PDMA map type and distance for every ordered pair of non-bridge functions (or the selected ones), "
-                + "a summary line counting BUS/HB/NO pairs, and the reason for every 'no'.",
+                + "a summary line counting BUS/HB/NO pairs, and the reason for every 'no'. --format: text (default) or json.",
                 "Limits: more than 1,000,000 pairs (text or JSON) are refused before anything is written, with the size and a suggested "
                 + "selection; the text grid is drawn for at most 200 clients (columns), above that only the summary and the reasons. "
                 + "--force writes it all anyway. Row labels carry device names (from pci.ids) when the grid with them fits the width."},
@@ -34,9 +34,9 @@ final class MatrixCommand implements Callable<Integer> {
     @Mixin
     SelectionOptions selection;
 
-    /** Output format. */
-    @Option(names = "--format", defaultValue = "text", description = "text (default) or json.")
-    String format;
+    /** Output format: text or json. */
+    @Mixin
+    FormatOption format;
 
     /** The PCI ID database to name devices from. */
     @Option(names = "--pci-ids", paramLabel = "FILE",
@@ -54,13 +54,13 @@ final class MatrixCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.requireOneOf("--format", format, "text", "json");
+        OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
         int width = width();
         LoadedMachine a = input.load();
         MatrixSelection s = selection.resolve(a.topology());
         P2pMatrix m = P2pMatrix.of(a.decision(), s.providers(), s.clients());
         var out = spec.commandLine().getOut();
-        if (format.equals("json")) {
+        if (chosen == OutputFormat.JSON) {
             if (!selection.force && m.pairCount() > SelectionOptions.MAX_PAIRS) {
                 selection.checkSize("the matrix JSON", m.pairCount(), String.format(Locale.ROOT, " (%,d providers x %,d clients, about %s)",
                         m.rows(), m.columns(), VerdictJson.humanBytes(VerdictJson.estimateMatrixBytes(m))));

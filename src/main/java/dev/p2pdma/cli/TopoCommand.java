@@ -25,9 +25,9 @@ final class TopoCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
-    /** Output format. */
-    @Option(names = "--format", defaultValue = "text", description = "text (default), yaml, json or svg (the tree drawn; needs -o).")
-    String format;
+    /** Output format: text, yaml, json or svg. */
+    @Mixin
+    FormatOption format;
 
     /** Where the output goes; standard output when not given (svg needs it). */
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE (- for standard output); required for svg.")
@@ -44,8 +44,8 @@ final class TopoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        UsageError.requireOneOf("--format", format, "text", "yaml", "json", "svg");
-        if (format.equals("svg") && output == null) {
+        OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.YAML, OutputFormat.JSON, OutputFormat.SVG);
+        if (chosen == OutputFormat.SVG && output == null) {
             throw new UsageError("--format svg needs -o FILE (or -o - for standard output)");
         }
         Optional<OutputTarget> target = Optional.ofNullable(output).map(o -> new OutputTarget("-o", o));
@@ -53,11 +53,10 @@ final class TopoCommand implements Callable<Integer> {
         var stdout = spec.commandLine().getOut();
         StringWriter buffer = new StringWriter();
         PrintWriter out = target.isPresent() ? new PrintWriter(buffer) : stdout;
-        switch (format) {
-            case "text" -> TreeText.write(input.load(), out); // escapes text from the input (TerminalText)
-            case "yaml", "json" -> Importers.writeTopologyFile(input.load().topology(), format, out);
-            case "svg" -> out.print(SvgTree.document(ReportModel.of(input.load(), ReportCommand.names(pciIds)), Optional.empty()));
-            default -> throw new IllegalStateException(format);
+        switch (chosen) {
+            case TEXT -> TreeText.write(input.load(), out); // escapes text from the input (TerminalText)
+            case YAML, JSON -> Importers.writeTopologyFile(input.load().topology(), chosen.label(), out);
+            case SVG -> out.print(SvgTree.document(ReportModel.of(input.load(), ReportCommand.names(pciIds)), Optional.empty()));
         }
         out.flush();
         if (target.isPresent()) {

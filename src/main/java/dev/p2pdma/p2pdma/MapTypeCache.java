@@ -83,16 +83,14 @@ public final class MapTypeCache {
     }
 
     /**
-     * Models calc_map_type_and_dist()'s side effect for the distance functions: computes the pair
-     * and stores its type when the provider has a record; returns the packed result.
+     * Models calc_map_type_and_dist()'s side effect for the distance functions: stores the computed
+     * type of a pair when the provider has a record (a {@link P2pDmaDecision.PairObserver}).
      */
-    public long calcAndStore(int provider, int client) {
-        long packed = decision.calc(provider, client);
+    public void store(int provider, int client, MapType type) {
         ConcurrentHashMap<Long, MapType> cache = records.get(provider);
         if (cache != null) {
-            cache.put(decision.topology().function(client).address().cacheKey(), P2pDmaDecision.mapTypeOf(packed));
+            cache.put(decision.topology().function(client).address().cacheKey(), type);
         }
-        return packed;
     }
 
     /** Number of cached pairs for a provider (0 without a record). */

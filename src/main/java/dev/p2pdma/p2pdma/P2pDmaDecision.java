@@ -30,24 +30,6 @@ import java.util.Optional;
  */
 public final class P2pDmaDecision {
 
-    /** A list that drops what is added: steps are only told when narrating. */
-    private static final List<String> NO_STEPS = new java.util.AbstractList<>() {
-        @Override
-        public String get(int index) {
-            throw new IndexOutOfBoundsException(index);
-        }
-
-        @Override
-        public int size() {
-            return 0;
-        }
-
-        @Override
-        public boolean add(String s) {
-            return false;
-        }
-    };
-
     /** Size of the kernel's buffer for the list of redirecting devices (a seq_buf of 128 bytes). */
     static final int ACS_LIST_BUFFER_BYTES = 128;
 
@@ -268,17 +250,45 @@ public final class P2pDmaDecision {
     }
 
     /**
+     * Receives each pair that pci_p2pdma_distance_many() computed, as calc_map_type_and_dist()
+     * stores it in the provider's map_types. Implementations must be thread-safe when the decision
+     * is shared.
+     */
+    @FunctionalInterface
+    public interface PairObserver {
+
+        /** Drops what it is told. */
+        PairObserver NONE = (provider, client, type) -> {
+        };
+
+        /** The pair {@code (provider, client)} was computed as {@code type}. */
+        void computed(int provider, int client, MapType type);
+    }
+
+    /**
      * Models pci_p2pdma_distance_many(): the sum of the distances to every client, or -1 when
-     * there are none or any pair is NOT_SUPPORTED. Verbose calls print the kernel's lines for every
-     * pair they compute (and, as the kernel does, keep going after a failure).
+     * there are none, any client is not a PCI function (a negative index) or any pair is
+     * NOT_SUPPORTED. Verbose calls print the kernel's lines for every pair they compute (and, as the
+     * kernel does, keep going after a NOT_SUPPORTED pair).
      */
     public int distanceMany(int provider, int[] clients, boolean verbose, KernelLog log) {
+        return distanceMany(provider, clients, verbose, log, PairObserver.NONE);
+    }
+
+    /**
+     * As {@link #distanceMany(int, int[], boolean, KernelLog)}, telling {@code observer} every pair
+     * computed (pci_p2pmem_find_many() uses it to fill the provider's map-types cache).
+     */
+    public int distanceMany(int provider, int[] clients, boolean verbose, KernelLog log, PairObserver observer) {
         if (clients.length == 0) {
             return -1;
         }
         int total = 0;
         boolean notSupported = false;
         for (int client : clients) {
+            if (client < 0) {
+                return -1;
+            }
             MapType type;
             int dist;
             if (verbose) {
@@ -291,6 +301,7 @@ public final class P2pDmaDecision {
                 type = mapTypeOf(r);
                 dist = distanceOf(r);
             }
+            observer.computed(provider, client, type);
             if (type == MapType.NOT_SUPPORTED) {
                 notSupported = true;
             }
@@ -317,15 +328,16 @@ public final class P2pDmaDecision {
      * calc_map_type_and_dist()).
      */
     public P2pVerdict verdict(int provider, int client) {
-        return verdict(provider, client, false);
+        return verdict(provider, client, VerdictNarration.SILENT);
     }
 
     /** The verdict with the walk told step by step in {@link P2pVerdict#steps()}, for {@code p2pdma explain}. */
     public P2pVerdict explain(int provider, int client) {
-        return verdict(provider, client, true);
+        return verdict(provider, client, VerdictNarration.told(topology));
     }
 
-    private P2pVerdict verdict(int provider, int client, boolean narrate) {
+    /** The verbose walk, telling {@code narration} each step. */
+    private P2pVerdict verdict(int provider, int client, VerdictNarration narration) {
         PciFunction pf = topology.function(provider);
         PciFunction cf = topology.function(client);
         int[] pchain = topology.chain(provider);
@@ -343,14 +355,10 @@ public final class P2pDmaDecision {
                 }
             }
         }
-        List<String> steps = narrate ? new ArrayList<>() : NO_STEPS;
         List<String> path = new ArrayList<>(pchain.length + cchain.length + 2);
         List<PciAddress> offenders = new ArrayList<>(0);
         List<String> assumed = new ArrayList<>(0);
-        if (narrate) {
-            steps.add("provider chain: " + chainText(pchain) + " (root bus of " + topology.hostBridgeOf(provider) + ")");
-            steps.add("client chain:   " + chainText(cchain) + " (root bus of " + topology.hostBridgeOf(client) + ")");
-        }
+        narration.chains(provider, pchain, client, cchain);
         Optional<PciAddress> common = Optional.empty();
         if (ia >= 0) {
             common = Optional.of(topology.function(pchain[ia]).address());
@@ -360,22 +368,13 @@ public final class P2pDmaDecision {
             for (int j = ib - 1; j >= 0; j--) {
                 path.add(names[cchain[j]]);
             }
-            List<String> acsChecks = narrate ? new ArrayList<>() : NO_STEPS;
             for (int i = 0; i <= ia; i++) {
-                checkAcs(pchain[i], offenders, assumed, acsChecks, narrate);
+                checkAcs(pchain[i], offenders, assumed, narration);
             }
             for (int j = 0; j < ib; j++) {
-                checkAcs(cchain[j], offenders, assumed, acsChecks, narrate);
+                checkAcs(cchain[j], offenders, assumed, narration);
             }
-            if (narrate) {
-                PciFunction cu = topology.function(pchain[ia]);
-                steps.add(provider == client
-                        ? "provider and client are the same function: distance 0"
-                        : "nearest common upstream device: " + cu.address() + " (" + cu.portType().label() + "), " + ia
-                        + " step(s) up from the provider and " + ib + " down to the client: distance " + (ia + ib));
-                steps.add("ACS checked on the provider's chain up to and including the common device, and the client's chain below it: "
-                        + String.join(", ", acsChecks));
-            }
+            narration.commonUpstream(provider == client, topology.function(pchain[ia]), ia, ib);
         } else {
             for (int a : pchain) {
                 path.add(names[a]);
@@ -389,10 +388,7 @@ public final class P2pDmaDecision {
             for (int j = cchain.length - 1; j >= 0; j--) {
                 path.add(names[cchain[j]]);
             }
-            if (narrate) {
-                steps.add("no common upstream device: the traffic must cross the host bridge; distance = " + pchain.length + " + "
-                        + cchain.length + " = " + (pchain.length + cchain.length) + " (ACS is not examined on this route)");
-            }
+            narration.noCommonUpstream(pchain.length, cchain.length);
         }
         // the verdict from this walk alone, independent of calc()
         int dist = ia >= 0 ? ia + ib : pchain.length + cchain.length;
@@ -418,41 +414,31 @@ public final class P2pDmaDecision {
                 kernelLog.add(prefix + ": to disable ACS redirect for this path, add the kernel parameter: pci=disable_acs_redir="
                         + acsListText(offenders));
                 explain.add("ACS redirect (RR/CR/EC) is set on " + offenders + ": requests are sent up to the root complex");
-                if (narrate) {
-                    steps.add("ACS redirect on " + offenders + ": the route goes through the host bridge");
-                }
+                narration.acsRedirect(offenders);
             }
-            hostBridgeStory(provider, client, acsRedirects, type, kernelLog, explain, steps, narrate);
+            hostBridgeStory(provider, client, acsRedirects, type, kernelLog, explain, narration);
         }
-        if (narrate) {
-            steps.add("verdict: " + type + ", distance " + dist);
-        }
+        narration.verdict(type, dist);
         List<String> reasons = new ArrayList<>(kernelLog.size() + explain.size() + assumed.size());
         reasons.addAll(kernelLog);
         reasons.addAll(explain);
         reasons.addAll(assumed);
-        return new P2pVerdict(pf.address(), cf.address(), type, dist, path, common, offenders, kernelLog, reasons, steps);
+        return new P2pVerdict(pf.address(), cf.address(), type, dist, path, common, offenders, kernelLog, reasons, narration.steps());
     }
 
     private void hostBridgeStory(int provider, int client, boolean warn, MapType type, List<String> kernelLog,
-                                 List<String> explain, List<String> steps, boolean narrate) {
+                                 List<String> explain, VerdictNarration narration) {
+        narration.cpuRule(cpuRule, cpu);
         if (cpuRule) {
             explain.add(cpuRuleText);
-            if (narrate) {
-                steps.add("cpu_supports_p2pdma(): yes (" + cpu.get().describe() + ")");
-            }
             return;
-        }
-        if (narrate) {
-            steps.add("cpu_supports_p2pdma(): no (" + cpu.map(CpuInfo::describe).orElse("CPU unknown, assumed not AMD Zen")
-                    + "); checking the host-bridge whitelist");
         }
         int hp = topology.hostBridgeIndexOf(provider);
         int hc = topology.hostBridgeIndexOf(client);
         if (hp == hc) {
-            whitelistStep(hp, true, warn, kernelLog, explain, steps);
-        } else if (whitelistStep(hp, false, warn, kernelLog, explain, steps)) {
-            whitelistStep(hc, false, warn, kernelLog, explain, steps);
+            whitelistStep(hp, true, warn, kernelLog, explain, narration);
+        } else if (whitelistStep(hp, false, warn, kernelLog, explain, narration)) {
+            whitelistStep(hc, false, warn, kernelLog, explain, narration);
         }
         if (type == MapType.NOT_SUPPORTED) {
             kernelLog.add(logPrefix(client) + ": cannot be used for peer-to-peer DMA as the client and provider (" + names[provider]
@@ -461,11 +447,12 @@ public final class P2pDmaDecision {
     }
 
     /** Models __host_bridge_whitelist() for one host bridge, recording what it saw. */
-    private boolean whitelistStep(int h, boolean sameHostBridge, boolean warn, List<String> kernelLog, List<String> explain, List<String> steps) {
+    private boolean whitelistStep(int h, boolean sameHostBridge, boolean warn, List<String> kernelLog, List<String> explain,
+                                  VerdictNarration narration) {
         boolean allowed = sameHostBridge ? hostAllowsSame[h] : hostAllowsAlone[h];
         String s = sameHostBridge || !hostAllowsSame[h] ? hostText[h] : hostTextNotAcrossBridges[h];
         explain.add(s);
-        steps.add(s);
+        narration.whitelist(s);
         if (!hostAllowsSame[h] && warn && hostMissLog[h] != null) {
             kernelLog.add(hostMissLog[h]);
         }
@@ -491,8 +478,8 @@ public final class P2pDmaDecision {
         return dev + " is whitelisted (" + e.get().comment() + ")";
     }
 
-    /** Models bridge_has_acs_redir() for one device on the path, noting offenders, assumptions and (narrating) the state. */
-    private void checkAcs(int i, List<PciAddress> offenders, List<String> assumed, List<String> checks, boolean narrate) {
+    /** Models bridge_has_acs_redir() for one device on the path, noting offenders and assumptions, and telling the narration. */
+    private void checkAcs(int i, List<PciAddress> offenders, List<String> assumed, VerdictNarration narration) {
         PciFunction f = topology.function(i);
         if (redirects[i]) {
             offenders.add(f.address());
@@ -501,14 +488,7 @@ public final class P2pDmaDecision {
             assumed.add("assumed: ACS of " + names[i] + " is unknown (" + ((AcsState.Unknown) f.acs()).reason() + "); treated as "
                     + (redirects[i] ? "redirecting" : "not redirecting"));
         }
-        if (narrate) {
-            String state = switch (f.acs()) {
-                case AcsState.Present p -> "ctrl " + Acs.describe(p.controlBits());
-                case AcsState.Absent a -> "no ACS";
-                case AcsState.Unknown u -> "unknown, assumed " + (redirects[i] ? "redirect" : "no redirect");
-            };
-            checks.add(names[i] + " [" + state + (redirects[i] ? ": REDIRECT" : "") + "]");
-        }
+        narration.acsChecked(f, redirects[i]);
     }
 
     /** The kernel's dev_warn() prefix of a function: driver (or "pci") and address. */
@@ -533,17 +513,6 @@ public final class P2pDmaDecision {
         }
         if (!overflow && !sb.isEmpty()) {
             sb.setLength(sb.length() - 1);
-        }
-        return sb.toString();
-    }
-
-    private String chainText(int[] chain) {
-        StringBuilder sb = new StringBuilder();
-        for (int k = 0; k < chain.length; k++) {
-            if (k > 0) {
-                sb.append(" -> ");
-            }
-            sb.append(topology.function(chain[k]).address());
         }
         return sb.toString();
     }

@@ -67,7 +67,7 @@ public final class P2pDmaEnable {
         Optional<PciFunction> named = deviceNamed(text, providers);
         if (named.isPresent()) {
             PciFunction f = named.get();
-            if (!providers.hasP2pmem(f.address())) {
+            if (!providers.finder().hasP2pmem(f.address())) {
                 log.print(f.logPrefix() + ": PCI device has no peer-to-peer memory: " + withoutTrailingNewline(text));
                 return new Rejected(Errno.ENODEV);
             }

@@ -13,15 +13,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Models {@code struct pci_p2pdma}, the record a PCI function gets when it first registers
  * peer-to-peer memory (spec 1.1, era SG): its pool (page granular, one chunk per successful
  * pci_p2pdma_add_resource(), "phys" = PCI bus address), its published flag, and its page maps (one
- * per chunk, each with its BAR's bus offset). Its map-types cache lives in the registry's
- * {@link MapTypeCache} under the same function index. Created and removed only by
- * {@link P2pDmaProviders}.
+ * per chunk, each with its BAR's bus offset). Its map-types cache lives in the records'
+ * {@link MapTypeCache} under the same function index. Created only by {@link P2pDmaRegistration},
+ * removed only by {@link P2pDmaRemoval}.
  *
  * <p>Invariants: every pool chunk is owned by exactly one page map of this record, and the chunk's
  * pages are that map's pages; once {@link #dying()} every page map is killed and stays so; the
  * user mappings set holds the live mappings of the {@code allocate} file. Thread-safety: the pool
  * is lock-free, the flags are volatile, the lists are concurrent; structural changes (new page
- * maps, dying) are made by the registry under its lock.
+ * maps, dying) are made under the records' lock.
  */
 public final class P2pDmaProvider {
 

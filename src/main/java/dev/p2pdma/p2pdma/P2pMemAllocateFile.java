@@ -9,7 +9,7 @@ import dev.p2pdma.base.Errno;
  * was opened; once that record starts its removal the file is gone and mmap answers
  * {@link Errno#ENODEV}, as kernfs does for a removed attribute.
  *
- * <p>Immutable; thread-safe (mmap serializes with removal in the registry).
+ * <p>Immutable; thread-safe (mmap serializes with removal on the records' lock).
  */
 public final class P2pMemAllocateFile {
 
@@ -38,15 +38,15 @@ public final class P2pMemAllocateFile {
     public record Failed(Errno errno) implements MmapResult {
     }
 
-    /** The registry that owns the provider. */
-    private final P2pDmaProviders providers;
+    /** The sysfs group the file belongs to. */
+    private final P2pMemSysfs sysfs;
     /** The provider record the file belongs to. */
     private final P2pDmaProvider provider;
     /** The calling process's name, as the kernel's messages print it ({@code current->comm}). */
     private final String comm;
 
-    P2pMemAllocateFile(P2pDmaProviders providers, P2pDmaProvider provider, String comm) {
-        this.providers = providers;
+    P2pMemAllocateFile(P2pMemSysfs sysfs, P2pDmaProvider provider, String comm) {
+        this.sysfs = sysfs;
         this.provider = provider;
         this.comm = comm;
     }
@@ -72,7 +72,7 @@ public final class P2pMemAllocateFile {
      * </ol>
      */
     public MmapResult mmap(boolean shared, long pgoff, long lengthBytes) {
-        return providers.mmapAllocate(provider, comm, shared, pgoff, lengthBytes);
+        return sysfs.mmapAllocate(provider, comm, shared, pgoff, lengthBytes);
     }
 
     @Override

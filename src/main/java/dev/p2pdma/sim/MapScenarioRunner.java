@@ -84,12 +84,12 @@ public final class MapScenarioRunner {
         for (MapScenario.Provider p : s.providers()) {
             requireDevice(m, p.device(), file, "provider");
             Optional<Errno> err = applying(file, "providers: " + p.device(),
-                    () -> providers.addResource(p.device(), p.bar(), p.sizeBytes(), p.offsetBytes()));
+                    () -> providers.registration().addResource(p.device(), p.bar(), p.sizeBytes(), p.offsetBytes()));
             if (err.isPresent()) {
                 throw new ImportException(file + ": provider " + p.device() + " BAR " + p.bar() + ": pci_p2pdma_add_resource() failed with -"
                         + err.get() + lastLine(log));
             }
-            providers.publish(p.device(), p.publish());
+            providers.finder().publish(p.device(), p.publish());
         }
         Swiotlb tlb = applying(file, "ram", () -> Swiotlb.create(memory, swiotlbStart, (int) (swiotlbBytes / Swiotlb.IO_TLB_SIZE), 1));
         Optional<IommuDomain> domain = applying(file, "client.iommu", () -> domain(s.client(), m, memory));
@@ -123,7 +123,7 @@ public final class MapScenarioRunner {
                     if (providers.provider(p.provider()).isEmpty()) {
                         throw new ImportException(file + ": line " + p.line() + ": " + p.provider() + " has no p2pmem: list it under providers");
                     }
-                    P2pMemBlock b = providers.allocP2pmem(p.provider(), p.offsetBytes() + p.lengthBytes()).orElseThrow(() -> new ImportException(
+                    P2pMemBlock b = providers.allocator().allocP2pmem(p.provider(), p.offsetBytes() + p.lengthBytes()).orElseThrow(() -> new ImportException(
                             file + ": line " + p.line() + ": pci_alloc_p2pmem(" + p.provider() + ", " + (p.offsetBytes() + p.lengthBytes()) + ") failed: pool exhausted"));
                     blocks.add(b);
                     long phys = DirectMap.phys(b.virt()) + p.offsetBytes();
@@ -186,7 +186,7 @@ public final class MapScenarioRunner {
                 s.client().iommu().mode(), iovaAfterMap, d.iovaDomain().map(IovaDomain::allocatedPfns).orElse(0L),
                 d.flushQueue().map(IommuDomainFlushQueue::queuedPages).orElse(0L), ptAfterMap, d.pageTable().mappedBytes()));
         for (P2pMemBlock b : blocks) {
-            providers.freeP2pmem(b);
+            providers.allocator().freeP2pmem(b);
         }
         sgt.free();
         List<String> notes = new ArrayList<>(m.assumptions());

@@ -54,6 +54,25 @@ class DistanceManyAndCacheTest {
     }
 
     @Test
+    void aClientThatIsNotAPciFunctionGivesMinusOneWhateverTheOtherClients_spec1_12() {
+        int[] clients = {idx("0000:04:00.0"), -1};
+        assertThat(P2pDmaDecision.of(T).distanceMany(idx("0000:03:00.0"), clients, false, KernelLog.discard())).isEqualTo(-1);
+        assertThat(P2pDmaDecision.of(T).distanceMany(idx("0000:03:00.0"), clients, true, KernelLog.discard())).isEqualTo(-1);
+    }
+
+    @Test
+    void everyComputedPairIsToldToTheObserverAndAQuietCallStopsAtTheFirstNotSupported_spec1_11_spec1_12() {
+        java.util.List<String> told = new java.util.ArrayList<>();
+        int[] clients = {idx("0000:04:00.0"), idx("0000:06:00.0"), idx("0000:03:00.0")};
+        P2pDmaDecision d = P2pDmaDecision.of(T);
+        d.distanceMany(idx("0000:03:00.0"), clients, false, KernelLog.discard(), (p, c, type) -> told.add(T.function(c).address() + "=" + type));
+        assertThat(told).containsExactly("0000:04:00.0=BUS_ADDR", "0000:06:00.0=NOT_SUPPORTED");
+        told.clear();
+        d.distanceMany(idx("0000:03:00.0"), clients, true, KernelLog.discard(), (p, c, type) -> told.add(T.function(c).address() + "=" + type));
+        assertThat(told).containsExactly("0000:04:00.0=BUS_ADDR", "0000:06:00.0=NOT_SUPPORTED", "0000:03:00.0=BUS_ADDR");
+    }
+
+    @Test
     void aProviderWithoutARecordIsNotSupportedForEveryClient_spec1_11() {
         MapTypeCache cache = new MapTypeCache(P2pDmaDecision.of(T));
         assertThat(cache.hasRecord(idx("0000:04:00.0"))).isFalse();
@@ -75,12 +94,13 @@ class DistanceManyAndCacheTest {
 
     @Test
     void aRecordCreatedLaterStartsWithAnEmptyCache_spec1_2() {
-        MapTypeCache cache = new MapTypeCache(P2pDmaDecision.of(T));
+        P2pDmaDecision d = P2pDmaDecision.of(T);
+        MapTypeCache cache = new MapTypeCache(d);
         int p = idx("0000:04:00.0");
         cache.createRecord(p);
         assertThat(cache.cachedPairs(p)).isZero();
         assertThat(cache.mapType(p, idx("0000:03:00.0"), KernelLog.discard())).isEqualTo(MapType.BUS_ADDR);
-        cache.calcAndStore(p, idx("0000:06:00.0"));
+        d.distanceMany(p, new int[] {idx("0000:06:00.0")}, false, KernelLog.discard(), cache::store);
         assertThat(cache.cachedPairs(p)).isEqualTo(2);
     }
 

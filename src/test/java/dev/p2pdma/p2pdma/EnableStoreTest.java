@@ -16,7 +16,7 @@ class EnableStoreTest {
 
     private static P2pDmaProviders publishedNvme() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        p.publish(NVME, true);
+        p.finder().publish(NVME, true);
         return p;
     }
 

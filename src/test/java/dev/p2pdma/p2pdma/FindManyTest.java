@@ -36,8 +36,8 @@ class FindManyTest {
         PciTopology t = ProviderFixtures.switchHost();
         P2pDmaProviders p = P2pDmaProviders.create(t, PhysicalMemory.forTopology(t, ProviderFixtures.RAM_BYTES), KernelLog.create(), random);
         for (PciAddress x : providers) {
-            assertThat(p.addResource(x, 2, 0, 0)).isEmpty();
-            p.publish(x, true);
+            assertThat(p.registration().addResource(x, 2, 0, 0)).isEmpty();
+            p.finder().publish(x, true);
         }
         return p;
     }
@@ -62,8 +62,8 @@ class FindManyTest {
     @Test
     void theClosestProviderWins_spec1_13() {
         P2pDmaProviders p = published(new SplittableRandom(7), N3, N4, N6);
-        assertThat(p.find(N4)).as("distance 0 beats 4").contains(N4);
-        assertThat(p.find(N3)).contains(N3);
+        assertThat(p.finder().find(N4)).as("distance 0 beats 4").contains(N4);
+        assertThat(p.finder().find(N3)).contains(N3);
     }
 
     @Test
@@ -71,51 +71,51 @@ class FindManyTest {
         LastPick pick = new LastPick();
         P2pDmaProviders p = published(pick, N3, N4, N5);
         // 03: 0 + 4, 04: 4 + 0, 05: 4 + 4
-        assertThat(p.findMany(List.of(N3, N4))).contains(N4);
+        assertThat(p.finder().findMany(List.of(N3, N4))).contains(N4);
         assertThat(pick.bounds).containsExactly(2);
     }
 
     @Test
     void unpublishedProvidersAreIgnored_spec1_13() {
         P2pDmaProviders p = published(new SplittableRandom(7), N3, N4);
-        p.publish(N4, false);
-        assertThat(p.find(N4)).contains(N3);
-        p.publish(N3, false);
-        assertThat(p.find(N4)).isEmpty();
+        p.finder().publish(N4, false);
+        assertThat(p.finder().find(N4)).contains(N3);
+        p.finder().publish(N3, false);
+        assertThat(p.finder().find(N4)).isEmpty();
         P2pDmaProviders registeredOnly = ProviderFixtures.withWholeBar("0000:04:00.0");
-        assertThat(registeredOnly.find(N4)).as("registered but never published").isEmpty();
+        assertThat(registeredOnly.finder().find(N4)).as("registered but never published").isEmpty();
     }
 
     @Test
     void providersTheClientsCannotReachAreSkipped_spec1_13() {
         P2pDmaProviders p = published(new SplittableRandom(7), N6);
-        assertThat(p.find(N4)).as("06:00.0 is NOT_SUPPORTED for 04:00.0 (distance -1)").isEmpty();
+        assertThat(p.finder().find(N4)).as("06:00.0 is NOT_SUPPORTED for 04:00.0 (distance -1)").isEmpty();
         P2pDmaProviders both = published(new SplittableRandom(7), N6, N5);
-        assertThat(both.find(N4)).contains(N5);
-        assertThat(both.findMany(List.of(N4, N6))).as("each provider is unreachable from one of the clients").isEmpty();
+        assertThat(both.finder().find(N4)).contains(N5);
+        assertThat(both.finder().findMany(List.of(N4, N6))).as("each provider is unreachable from one of the clients").isEmpty();
     }
 
     @Test
     void noClientsOrANonPciClientFindNothing_spec1_13() {
         P2pDmaProviders p = published(new SplittableRandom(7), N3, N4);
-        assertThat(p.findMany(List.of())).isEmpty();
-        assertThat(p.findMany(List.of(N4, a("0001:00:00.0")))).isEmpty();
+        assertThat(p.finder().findMany(List.of())).isEmpty();
+        assertThat(p.finder().findMany(List.of(N4, a("0001:00:00.0")))).isEmpty();
     }
 
     @Test
     void tiesAreBrokenByTheInjectedRandomSourceInEnumerationOrder_spec1_13() {
         for (long seed = 0; seed < 20; seed++) {
             PciAddress expected = new SplittableRandom(seed).nextInt(2) == 0 ? N3 : N5;
-            assertThat(published(new SplittableRandom(seed), N3, N5).find(N4)).as("seed " + seed).contains(expected);
+            assertThat(published(new SplittableRandom(seed), N3, N5).finder().find(N4)).as("seed " + seed).contains(expected);
         }
         Set<PciAddress> seen = new HashSet<>();
         P2pDmaProviders p = published(new SplittableRandom(99), N3, N5);
         for (int i = 0; i < 64; i++) {
-            seen.add(p.find(N4).orElseThrow());
+            seen.add(p.finder().find(N4).orElseThrow());
         }
         assertThat(seen).as("both tied providers are chosen").containsExactlyInAnyOrder(N3, N5);
         LastPick last = new LastPick();
-        assertThat(published(last, N5, N3).find(N4)).as("candidates follow enumeration order, not registration order").contains(N5);
+        assertThat(published(last, N5, N3).finder().find(N4)).as("candidates follow enumeration order, not registration order").contains(N5);
         assertThat(last.bounds).containsExactly(2);
     }
 
@@ -123,7 +123,7 @@ class FindManyTest {
     void findComputesWithoutLoggingAndCachesTheMapTypes_spec1_13_spec1_11() {
         P2pDmaProviders p = published(new SplittableRandom(7), N6, N3);
         int n6 = p.topology().indexOf(N6);
-        p.find(N4);
+        p.finder().find(N4);
         assertThat(p.log().lines()).as("only the add_resource lines; find is not verbose").hasSize(2);
         assertThat(p.mapTypes().cachedPairs(n6)).as("NOT_SUPPORTED is cached too").isEqualTo(1);
         KernelLog later = KernelLog.create();
@@ -145,20 +145,20 @@ class FindManyTest {
         LastPick last = new LastPick();
         P2pDmaProviders p = P2pDmaProviders.create(t, PhysicalMemory.forTopology(t, ProviderFixtures.RAM_BYTES), KernelLog.discard(), last);
         for (PciAddress x : providers) {
-            assertThat(p.addResource(x, 0, 0, 0)).isEmpty();
-            p.publish(x, true);
+            assertThat(p.registration().addResource(x, 0, 0, 0)).isEmpty();
+            p.finder().publish(x, true);
         }
-        assertThat(p.find(client)).as("the 512th candidate in enumeration order").contains(a("0000:05:1f.7"));
-        assertThat(last.bounds).containsExactly(P2pDmaProviders.MAX_CANDIDATES);
-        assertThat(P2pDmaProviders.MAX_CANDIDATES).isEqualTo(512);
+        assertThat(p.finder().find(client)).as("the 512th candidate in enumeration order").contains(a("0000:05:1f.7"));
+        assertThat(last.bounds).containsExactly(P2pMemFind.MAX_CANDIDATES);
+        assertThat(P2pMemFind.MAX_CANDIDATES).isEqualTo(512);
         for (long seed = 0; seed < 50; seed++) {
             P2pDmaProviders r = P2pDmaProviders.create(t, PhysicalMemory.forTopology(t, ProviderFixtures.RAM_BYTES), KernelLog.discard(),
                     new SplittableRandom(seed));
             for (int k = 0; k < providers.size(); k++) {
-                r.addResource(providers.get(k), 0, 0, 0);
-                r.publish(providers.get(k), true);
+                r.registration().addResource(providers.get(k), 0, 0, 0);
+                r.finder().publish(providers.get(k), true);
             }
-            assertThat(r.find(client).orElseThrow().bus()).as("seed " + seed + ": bus 6 is past the cap").isIn(4, 5);
+            assertThat(r.finder().find(client).orElseThrow().bus()).as("seed " + seed + ": bus 6 is past the cap").isIn(4, 5);
         }
     }
 

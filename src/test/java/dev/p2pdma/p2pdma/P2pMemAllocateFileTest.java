@@ -20,7 +20,7 @@ class P2pMemAllocateFileTest {
     private static final long PAGE = PageSize.PAGE_SIZE;
 
     private static P2pMemAllocateFile open(P2pDmaProviders p) {
-        return p.allocateFile(NVME, "p2pmem-test").orElseThrow();
+        return p.sysfs().allocateFile(NVME, "p2pmem-test").orElseThrow();
     }
 
     private static P2pMemMapping mapped(P2pMemAllocateFile.MmapResult r) {
@@ -57,11 +57,11 @@ class P2pMemAllocateFileTest {
     @Test
     void withoutARecordThereIsNoFileAndAFileOfARemovedRecordGivesEnodev_spec1_6_rule3() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        assertThat(p.allocateFile(a("0000:04:00.0"), "x")).isEmpty();
+        assertThat(p.sysfs().allocateFile(a("0000:04:00.0"), "x")).isEmpty();
         P2pMemAllocateFile f = open(p);
-        assertThat(p.tryRemove(NVME)).isEmpty();
+        assertThat(p.removal().tryRemove(NVME)).isEmpty();
         assertThat(f.mmap(true, 0, PAGE)).isEqualTo(new P2pMemAllocateFile.Failed(Errno.ENODEV));
-        assertThat(p.addResource(NVME, 2, 0, 0)).isEmpty();
+        assertThat(p.registration().addResource(NVME, 2, 0, 0)).isEmpty();
         assertThat(f.mmap(true, 0, PAGE)).as("the old file stays removed after a new record").isEqualTo(new P2pMemAllocateFile.Failed(Errno.ENODEV));
         assertThat(open(p).mmap(true, 0, PAGE)).isInstanceOf(P2pMemAllocateFile.Mapped.class);
     }
@@ -111,9 +111,9 @@ class P2pMemAllocateFileTest {
         assertThat(m.livePages()).isEqualTo(3);
         assertThat(pagemap(p).liveReferences()).isEqualTo(3);
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES - 3 * PAGE);
-        P2pMemBlock reuse = p.allocP2pmem(NVME, PAGE).orElseThrow();
+        P2pMemBlock reuse = p.allocator().allocP2pmem(NVME, PAGE).orElseThrow();
         assertThat(reuse.virt()).as("first fit finds the returned page").isEqualTo(DirectMap.virt(BAR2 + PAGE));
-        p.freeP2pmem(reuse);
+        p.allocator().freeP2pmem(reuse);
         assertThat(m.unmap()).isEqualTo(3);
         assertThat(m.livePages()).isZero();
         assertThat(pagemap(p).liveReferences()).isZero();

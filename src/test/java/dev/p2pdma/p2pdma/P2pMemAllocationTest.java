@@ -29,19 +29,19 @@ class P2pMemAllocationTest {
     @Test
     void withoutARecordAllocationReturnsNull_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        assertThat(p.allocP2pmem(OTHER, PAGE)).isEmpty();
+        assertThat(p.allocator().allocP2pmem(OTHER, PAGE)).isEmpty();
     }
 
     @Test
     void anAllocationIsAPoolBlockHoldingOnePageMapReference_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemBlock b = p.allocP2pmem(NVME, 3 * PAGE).orElseThrow();
+        P2pMemBlock b = p.allocator().allocP2pmem(NVME, 3 * PAGE).orElseThrow();
         assertThat(b.provider()).isEqualTo(NVME);
         assertThat(b.virt()).isEqualTo(DirectMap.virt(BAR2));
         assertThat(b.sizeBytes()).isEqualTo(3 * PAGE);
         assertThat(pagemap(p).liveReferences()).isEqualTo(1);
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES - 3 * PAGE);
-        P2pMemBlock c = p.allocP2pmem(NVME, 1).orElseThrow();
+        P2pMemBlock c = p.allocator().allocP2pmem(NVME, 1).orElseThrow();
         assertThat(c.virt()).isEqualTo(DirectMap.virt(BAR2 + 3 * PAGE));
         assertThat(pagemap(p).liveReferences()).isEqualTo(2);
     }
@@ -49,10 +49,10 @@ class P2pMemAllocationTest {
     @Test
     void poolFailureReturnsNullAndTakesNoReference_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        assertThat(p.allocP2pmem(NVME, BAR_BYTES + 1)).isEmpty();
-        assertThat(p.allocP2pmem(NVME, 0)).isEmpty();
-        assertThat(p.allocP2pmem(NVME, BAR_BYTES)).isPresent();
-        assertThat(p.allocP2pmem(NVME, PAGE)).as("exhausted").isEmpty();
+        assertThat(p.allocator().allocP2pmem(NVME, BAR_BYTES + 1)).isEmpty();
+        assertThat(p.allocator().allocP2pmem(NVME, 0)).isEmpty();
+        assertThat(p.allocator().allocP2pmem(NVME, BAR_BYTES)).isPresent();
+        assertThat(p.allocator().allocP2pmem(NVME, PAGE)).as("exhausted").isEmpty();
         assertThat(pagemap(p).liveReferences()).isEqualTo(1);
     }
 
@@ -60,7 +60,7 @@ class P2pMemAllocationTest {
     void aPageMapBeingTornDownMakesAllocationFailAndGivesTheBlockBack_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
         pagemap(p).kill();
-        assertThat(p.allocP2pmem(NVME, PAGE)).isEmpty();
+        assertThat(p.allocator().allocP2pmem(NVME, PAGE)).isEmpty();
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES);
         assertThat(pagemap(p).liveReferences()).isZero();
     }
@@ -68,48 +68,48 @@ class P2pMemAllocationTest {
     @Test
     void freeReturnsTheRangeAndDropsTheReference_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemBlock b = p.allocP2pmem(NVME, 5000).orElseThrow();
-        p.freeP2pmem(b);
+        P2pMemBlock b = p.allocator().allocP2pmem(NVME, 5000).orElseThrow();
+        p.allocator().freeP2pmem(b);
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES);
         assertThat(pagemap(p).liveReferences()).isZero();
-        assertThatThrownBy(() -> p.freeP2pmem(b)).as("double free is a kernel BUG").isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> p.allocator().freeP2pmem(b)).as("double free is a kernel BUG").isInstanceOf(IllegalStateException.class);
         assertThat(pagemap(p).liveReferences()).isZero();
     }
 
     @Test
     void freeWithoutARecordIsAKernelOops_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        assertThatThrownBy(() -> p.freeP2pmem(OTHER, DirectMap.virt(BAR2), PAGE)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> p.allocator().freeP2pmem(OTHER, DirectMap.virt(BAR2), PAGE)).isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void virtToBusIsZeroForNullAndWithoutARecordElseTheBusAddress_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemBlock b = p.allocP2pmem(NVME, PAGE).orElseThrow();
-        assertThat(p.virtToBus(NVME, 0)).isZero();
-        assertThat(p.virtToBus(OTHER, b.virt())).isZero();
-        assertThat(p.virtToBus(NVME, b.virt() + 17)).isEqualTo(BAR2 + 17);
-        assertThat(p.virtToBus(NVME, DirectMap.virt(0x1000))).as("outside the pool: all-ones").isEqualTo(-1L);
+        P2pMemBlock b = p.allocator().allocP2pmem(NVME, PAGE).orElseThrow();
+        assertThat(p.allocator().virtToBus(NVME, 0)).isZero();
+        assertThat(p.allocator().virtToBus(OTHER, b.virt())).isZero();
+        assertThat(p.allocator().virtToBus(NVME, b.virt() + 17)).isEqualTo(BAR2 + 17);
+        assertThat(p.allocator().virtToBus(NVME, DirectMap.virt(0x1000))).as("outside the pool: all-ones").isEqualTo(-1L);
     }
 
     @Test
     void theStructPageOfAnAllocationIsAP2pdmaPageOfItsPageMap_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemBlock b = p.allocP2pmem(NVME, 2 * PAGE).orElseThrow();
-        Page page = p.page(b.virt() + PAGE + 5).orElseThrow();
+        P2pMemBlock b = p.allocator().allocP2pmem(NVME, 2 * PAGE).orElseThrow();
+        Page page = p.allocator().page(b.virt() + PAGE + 5).orElseThrow();
         assertThat(page.pfn()).isEqualTo(PageSize.pfn(BAR2) + 1);
         assertThat(page.isP2pdma()).isTrue();
         assertThat(page.pagemap()).contains(pagemap(p));
-        assertThat(p.page(DirectMap.virt(BAR2))).containsSame(p.memory().memMap().pageOrThrow(PageSize.pfn(BAR2)));
-        assertThat(p.page(DirectMap.virt(0x1000)).orElseThrow().isZoneDevice()).as("RAM").isFalse();
-        assertThat(p.page(0x1000)).as("not a direct-map address").isEmpty();
+        assertThat(p.allocator().page(DirectMap.virt(BAR2))).containsSame(p.memory().memMap().pageOrThrow(PageSize.pfn(BAR2)));
+        assertThat(p.allocator().page(DirectMap.virt(0x1000)).orElseThrow().isZoneDevice()).as("RAM").isFalse();
+        assertThat(p.allocator().page(0x1000)).as("not a direct-map address").isEmpty();
     }
 
     @Test
     void allocSglMakesOneEntryOverOneAllocation_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        p.allocP2pmem(NVME, PAGE).orElseThrow();
-        SgTable sgl = p.allocSgl(NVME, 10_000).orElseThrow();
+        p.allocator().allocP2pmem(NVME, PAGE).orElseThrow();
+        SgTable sgl = p.allocator().allocSgl(NVME, 10_000).orElseThrow();
         assertThat(sgl.nents()).isEqualTo(1);
         assertThat(sgl.origNents()).isEqualTo(1);
         SgEntry e = sgl.first().orElseThrow();
@@ -127,8 +127,8 @@ class P2pMemAllocationTest {
     @Test
     void freeSglReturnsEveryEntry_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        SgTable sgl = p.allocSgl(NVME, 3 * PAGE).orElseThrow();
-        p.freeSgl(NVME, sgl);
+        SgTable sgl = p.allocator().allocSgl(NVME, 3 * PAGE).orElseThrow();
+        p.allocator().freeSgl(NVME, sgl);
         assertThat(sgl.allocator().liveChunks()).isZero();
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES);
         assertThat(pagemap(p).liveReferences()).isZero();
@@ -137,11 +137,11 @@ class P2pMemAllocationTest {
     @Test
     void allocSglFailsWithNullAndLeavesNothingBehind_spec1_4() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        assertThat(p.allocSgl(NVME, 0)).isEmpty();
-        assertThat(p.allocSgl(OTHER, PAGE)).isEmpty();
-        p.allocP2pmem(NVME, BAR_BYTES - PAGE).orElseThrow();
-        assertThat(p.allocSgl(NVME, 2 * PAGE)).isEmpty();
+        assertThat(p.allocator().allocSgl(NVME, 0)).isEmpty();
+        assertThat(p.allocator().allocSgl(OTHER, PAGE)).isEmpty();
+        p.allocator().allocP2pmem(NVME, BAR_BYTES - PAGE).orElseThrow();
+        assertThat(p.allocator().allocSgl(NVME, 2 * PAGE)).isEmpty();
         assertThat(pagemap(p).liveReferences()).isEqualTo(1);
-        assertThatThrownBy(() -> p.allocSgl(NVME, 1L << 32)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> p.allocator().allocSgl(NVME, 1L << 32)).isInstanceOf(IllegalArgumentException.class);
     }
 }

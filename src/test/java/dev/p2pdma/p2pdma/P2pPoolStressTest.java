@@ -37,8 +37,8 @@ class P2pPoolStressTest {
     void twoThreadsAllocatingAndFreeingNeverOverlapAndLeaveThePoolFull_spec1_3_spec1_4() throws Exception {
         // a small window of the BAR, so the threads contend and sometimes exhaust it
         P2pDmaProviders p = ProviderFixtures.providers(KernelLog.create(), 1);
-        assertThat(p.addResource(NVME, 2, 2L << 20, 0)).isEmpty();
-        assertThat(p.addResource(NVME, 2, 2L << 20, 4L << 20)).isEmpty();
+        assertThat(p.registration().addResource(NVME, 2, 2L << 20, 0)).isEmpty();
+        assertThat(p.registration().addResource(NVME, 2, 2L << 20, 4L << 20)).isEmpty();
         long size = p.provider(NVME).orElseThrow().sizeBytes();
         int pages = (int) (BAR_BYTES / PAGE);
         AtomicIntegerArray owner = new AtomicIntegerArray(pages);
@@ -76,7 +76,7 @@ class P2pPoolStressTest {
             for (int k = 0; k < 64; k++) {
                 if (mine.size() < 200 && (mine.isEmpty() || r.nextInt(100) < 55)) {
                     long want = r.nextInt(3) == 0 ? 1 + r.nextLong(16 * PAGE) : (1 + r.nextInt(4)) * PAGE;
-                    Optional<P2pMemBlock> b = p.allocP2pmem(NVME, want);
+                    Optional<P2pMemBlock> b = p.allocator().allocP2pmem(NVME, want);
                     if (b.isEmpty()) {
                         failures++;
                         continue;
@@ -87,13 +87,13 @@ class P2pPoolStressTest {
                 } else {
                     P2pMemBlock b = r.nextBoolean() ? mine.pollFirst() : mine.pollLast();
                     claim(owner, b, me, 0, "seed " + seed);
-                    p.freeP2pmem(b);
+                    p.allocator().freeP2pmem(b);
                 }
             }
         }
         for (P2pMemBlock b : mine) {
             claim(owner, b, me, 0, "seed " + seed);
-            p.freeP2pmem(b);
+            p.allocator().freeP2pmem(b);
         }
         return new long[] {allocs, failures};
     }

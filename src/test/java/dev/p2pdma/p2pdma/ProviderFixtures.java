@@ -84,7 +84,7 @@ final class ProviderFixtures {
     /** A registry over {@link #switchHost()} where {@code device} registered its whole BAR2 (size 0, offset 0). */
     static P2pDmaProviders withWholeBar(String device) {
         P2pDmaProviders p = providers(KernelLog.create(), 1);
-        if (p.addResource(a(device), 2, 0, 0).isPresent()) {
+        if (p.registration().addResource(a(device), 2, 0, 0).isPresent()) {
             throw new IllegalStateException("fixture: add_resource failed");
         }
         return p;

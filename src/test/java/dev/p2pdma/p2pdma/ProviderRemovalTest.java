@@ -26,33 +26,33 @@ class ProviderRemovalTest {
     @Test
     void removingWithNothingOutstandingDropsEverything_spec1_1() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        p.publish(NVME, true);
+        p.finder().publish(NVME, true);
         int idx = p.topology().indexOf(NVME);
-        assertThat(p.tryRemove(NVME)).isEmpty();
+        assertThat(p.removal().tryRemove(NVME)).isEmpty();
         assertThat(p.provider(NVME)).isEmpty();
-        assertThat(p.hasP2pmem(NVME)).isFalse();
+        assertThat(p.finder().hasP2pmem(NVME)).isFalse();
         assertThat(p.mapTypes().hasRecord(idx)).as("map_types destroyed").isFalse();
         assertThat(p.memory().memMap().page(PageSize.pfn(BAR2))).as("pages memunmapped").isEmpty();
-        assertThat(p.sizeAttribute(NVME)).isEqualTo("0\n");
-        assertThat(p.allocP2pmem(NVME, PAGE)).isEmpty();
-        assertThat(p.tryRemove(NVME)).contains(Errno.ENODEV);
+        assertThat(p.sysfs().sizeAttribute(NVME)).isEqualTo("0\n");
+        assertThat(p.allocator().allocP2pmem(NVME, PAGE)).isEmpty();
+        assertThat(p.removal().tryRemove(NVME)).contains(Errno.ENODEV);
     }
 
     @Test
     void outstandingAllocationsMakeRemovalBusyAndKeepTheMemoryMapped_spec1_1() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemBlock held = p.allocP2pmem(NVME, 2 * PAGE).orElseThrow();
-        assertThat(p.tryRemove(NVME)).contains(Errno.EBUSY);
+        P2pMemBlock held = p.allocator().allocP2pmem(NVME, 2 * PAGE).orElseThrow();
+        assertThat(p.removal().tryRemove(NVME)).contains(Errno.EBUSY);
         P2pDmaProvider rec = p.provider(NVME).orElseThrow();
         assertThat(rec.dying()).isTrue();
         DevicePageMap map = rec.pagemaps().get(0);
         assertThat(map.isLive()).as("killed").isFalse();
         assertThat(p.memory().memMap().page(PageSize.pfn(BAR2)).orElseThrow().pagemap()).contains(map);
-        assertThat(p.virtToBus(NVME, held.virt())).as("the holder can still use its memory").isEqualTo(BAR2);
-        assertThat(p.allocP2pmem(NVME, PAGE)).as("no new allocations once killed").isEmpty();
-        assertThat(p.tryRemove(NVME)).contains(Errno.EBUSY);
-        p.freeP2pmem(held);
-        assertThat(p.tryRemove(NVME)).isEmpty();
+        assertThat(p.allocator().virtToBus(NVME, held.virt())).as("the holder can still use its memory").isEqualTo(BAR2);
+        assertThat(p.allocator().allocP2pmem(NVME, PAGE)).as("no new allocations once killed").isEmpty();
+        assertThat(p.removal().tryRemove(NVME)).contains(Errno.EBUSY);
+        p.allocator().freeP2pmem(held);
+        assertThat(p.removal().tryRemove(NVME)).isEmpty();
         assertThat(p.provider(NVME)).isEmpty();
         assertThat(p.memory().memMap().page(PageSize.pfn(BAR2))).isEmpty();
     }
@@ -60,7 +60,7 @@ class ProviderRemovalTest {
     @Test
     void awaitRemovalWaitsForTheLastReference_spec1_1() throws Exception {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemBlock held = p.allocP2pmem(NVME, PAGE).orElseThrow();
+        P2pMemBlock held = p.allocator().allocP2pmem(NVME, PAGE).orElseThrow();
         CountDownLatch killed = new CountDownLatch(1);
         CompletableFuture<Void> holder = CompletableFuture.runAsync(() -> {
             try {
@@ -68,14 +68,14 @@ class ProviderRemovalTest {
                 while (p.provider(NVME).orElseThrow().pagemaps().get(0).isLive()) {
                     Thread.onSpinWait();
                 }
-                p.freeP2pmem(held);
+                p.allocator().freeP2pmem(held);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
-        assertThat(p.beginRemoval(NVME)).isEmpty();
+        assertThat(p.removal().beginRemoval(NVME)).isEmpty();
         killed.countDown();
-        assertThat(p.awaitRemoval(NVME, Duration.ofSeconds(30))).isEmpty();
+        assertThat(p.removal().awaitRemoval(NVME, Duration.ofSeconds(30))).isEmpty();
         holder.get(30, TimeUnit.SECONDS);
         assertThat(p.provider(NVME)).isEmpty();
     }
@@ -83,19 +83,19 @@ class ProviderRemovalTest {
     @Test
     void awaitRemovalGivesUpWithEbusyAndLeavesTheRecordDying_spec1_1() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemBlock held = p.allocP2pmem(NVME, PAGE).orElseThrow();
-        assertThat(p.awaitRemoval(NVME, Duration.ofMillis(20))).contains(Errno.EBUSY);
+        P2pMemBlock held = p.allocator().allocP2pmem(NVME, PAGE).orElseThrow();
+        assertThat(p.removal().awaitRemoval(NVME, Duration.ofMillis(20))).contains(Errno.EBUSY);
         assertThat(p.provider(NVME).orElseThrow().dying()).isTrue();
-        p.freeP2pmem(held);
-        assertThat(p.awaitRemoval(NVME, Duration.ZERO)).isEmpty();
+        p.allocator().freeP2pmem(held);
+        assertThat(p.removal().awaitRemoval(NVME, Duration.ZERO)).isEmpty();
     }
 
     @Test
     void removalTearsDownUserMappingsOfTheAllocateFile_spec1_1_spec1_6() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemAllocateFile f = p.allocateFile(NVME, "t").orElseThrow();
+        P2pMemAllocateFile f = p.sysfs().allocateFile(NVME, "t").orElseThrow();
         P2pMemMapping m = ((P2pMemAllocateFile.Mapped) f.mmap(true, 0, 3 * PAGE)).mapping();
-        assertThat(p.tryRemove(NVME)).isEmpty();
+        assertThat(p.removal().tryRemove(NVME)).isEmpty();
         assertThat(m.livePages()).isZero();
         assertThat(m.releasePage(0)).as("already returned by the teardown").isFalse();
         assertThat(f.mmap(true, 0, PAGE)).isEqualTo(new P2pMemAllocateFile.Failed(Errno.ENODEV));
@@ -104,15 +104,15 @@ class ProviderRemovalTest {
     @Test
     void aDyingProviderRefusesNewResourcesAndMappings_spec1_1() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        P2pMemAllocateFile f = p.allocateFile(NVME, "t").orElseThrow();
-        P2pMemBlock held = p.allocP2pmem(NVME, PAGE).orElseThrow();
-        assertThat(p.beginRemoval(NVME)).isEmpty();
-        assertThat(p.beginRemoval(NVME)).as("idempotent").isEmpty();
-        assertThat(p.addResource(NVME, 2, 0, 0)).contains(Errno.EBUSY);
+        P2pMemAllocateFile f = p.sysfs().allocateFile(NVME, "t").orElseThrow();
+        P2pMemBlock held = p.allocator().allocP2pmem(NVME, PAGE).orElseThrow();
+        assertThat(p.removal().beginRemoval(NVME)).isEmpty();
+        assertThat(p.removal().beginRemoval(NVME)).as("idempotent").isEmpty();
+        assertThat(p.registration().addResource(NVME, 2, 0, 0)).contains(Errno.EBUSY);
         assertThat(f.mmap(true, 0, PAGE)).isEqualTo(new P2pMemAllocateFile.Failed(Errno.ENODEV));
-        assertThat(p.allocateFile(NVME, "t")).isEmpty();
-        p.freeP2pmem(held);
-        assertThat(p.tryRemove(NVME)).isEmpty();
+        assertThat(p.sysfs().allocateFile(NVME, "t")).isEmpty();
+        p.allocator().freeP2pmem(held);
+        assertThat(p.removal().tryRemove(NVME)).isEmpty();
     }
 
     @Test
@@ -121,18 +121,18 @@ class ProviderRemovalTest {
         int idx = p.topology().indexOf(NVME);
         p.mapTypes().mapType(idx, p.topology().indexOf(a("0000:04:00.0")), KernelLog.discard());
         assertThat(p.mapTypes().cachedPairs(idx)).isEqualTo(1);
-        assertThat(p.tryRemove(NVME)).isEmpty();
-        assertThat(p.addResource(NVME, 2, 0, 0)).isEmpty();
+        assertThat(p.removal().tryRemove(NVME)).isEmpty();
+        assertThat(p.registration().addResource(NVME, 2, 0, 0)).isEmpty();
         assertThat(p.mapTypes().cachedPairs(idx)).isZero();
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES);
-        Optional<P2pMemBlock> b = p.allocP2pmem(NVME, PAGE);
+        Optional<P2pMemBlock> b = p.allocator().allocP2pmem(NVME, PAGE);
         assertThat(b).isPresent();
     }
 
     @Test
     void removingAFunctionWithoutARecordIsEnodev_spec1_1() {
         P2pDmaProviders p = ProviderFixtures.providers(KernelLog.create(), 1);
-        assertThat(p.beginRemoval(NVME)).contains(Errno.ENODEV);
-        assertThat(p.awaitRemoval(NVME, Duration.ZERO)).contains(Errno.ENODEV);
+        assertThat(p.removal().beginRemoval(NVME)).contains(Errno.ENODEV);
+        assertThat(p.removal().awaitRemoval(NVME, Duration.ZERO)).contains(Errno.ENODEV);
     }
 }

@@ -21,54 +21,54 @@ class PublishAndSysfsTest {
     @Test
     void publishingWithoutARecordDoesNothing_spec1_5() {
         P2pDmaProviders p = ProviderFixtures.providers(KernelLog.create(), 1);
-        p.publish(NVME, true);
-        assertThat(p.hasP2pmem(NVME)).isFalse();
+        p.finder().publish(NVME, true);
+        assertThat(p.finder().hasP2pmem(NVME)).isFalse();
         assertThat(p.provider(NVME)).isEmpty();
-        assertThat(p.publishedAttribute(NVME)).isEqualTo("0\n");
+        assertThat(p.sysfs().publishedAttribute(NVME)).isEqualTo("0\n");
     }
 
     @Test
     void hasP2pmemNeedsARecordThatIsPublished_spec1_5() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        assertThat(p.hasP2pmem(NVME)).isFalse();
-        p.publish(NVME, true);
-        assertThat(p.hasP2pmem(NVME)).isTrue();
-        assertThat(p.hasP2pmem(OTHER)).isFalse();
-        p.publish(NVME, false);
-        assertThat(p.hasP2pmem(NVME)).isFalse();
+        assertThat(p.finder().hasP2pmem(NVME)).isFalse();
+        p.finder().publish(NVME, true);
+        assertThat(p.finder().hasP2pmem(NVME)).isTrue();
+        assertThat(p.finder().hasP2pmem(OTHER)).isFalse();
+        p.finder().publish(NVME, false);
+        assertThat(p.finder().hasP2pmem(NVME)).isFalse();
     }
 
     @Test
     void unpublishingDoesNotRevokeAllocations_spec1_5() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        p.publish(NVME, true);
-        P2pMemBlock b = p.allocP2pmem(NVME, 8192).orElseThrow();
-        p.publish(NVME, false);
+        p.finder().publish(NVME, true);
+        P2pMemBlock b = p.allocator().allocP2pmem(NVME, 8192).orElseThrow();
+        p.finder().publish(NVME, false);
         assertThat(p.provider(NVME).orElseThrow().availBytes()).isEqualTo(BAR_BYTES - 8192);
-        assertThat(p.virtToBus(NVME, b.virt())).isEqualTo(0x1_0000_0000L);
-        assertThat(p.allocP2pmem(NVME, 4096)).as("the owning driver may still allocate").isPresent();
-        p.freeP2pmem(b);
+        assertThat(p.allocator().virtToBus(NVME, b.virt())).isEqualTo(0x1_0000_0000L);
+        assertThat(p.allocator().allocP2pmem(NVME, 4096)).as("the owning driver may still allocate").isPresent();
+        p.allocator().freeP2pmem(b);
     }
 
     @Test
     void attributesReadZeroWithoutARecord_spec1_6() {
         P2pDmaProviders p = ProviderFixtures.providers(KernelLog.create(), 1);
-        assertThat(p.sizeAttribute(NVME)).isEqualTo("0\n");
-        assertThat(p.availableAttribute(NVME)).isEqualTo("0\n");
-        assertThat(p.publishedAttribute(NVME)).isEqualTo("0\n");
-        assertThat(p.p2pmemInfo(NVME)).as("no p2pmem group").isEmpty();
+        assertThat(p.sysfs().sizeAttribute(NVME)).isEqualTo("0\n");
+        assertThat(p.sysfs().availableAttribute(NVME)).isEqualTo("0\n");
+        assertThat(p.sysfs().publishedAttribute(NVME)).isEqualTo("0\n");
+        assertThat(p.sysfs().p2pmemInfo(NVME)).as("no p2pmem group").isEmpty();
     }
 
     @Test
     void attributesAreDecimalTextWithANewline_spec1_6() {
         P2pDmaProviders p = ProviderFixtures.withWholeBar("0000:03:00.0");
-        assertThat(p.sizeAttribute(NVME)).isEqualTo("67108864\n");
-        assertThat(p.availableAttribute(NVME)).isEqualTo("67108864\n");
-        assertThat(p.publishedAttribute(NVME)).isEqualTo("0\n");
-        p.allocP2pmem(NVME, 100).orElseThrow();
-        assertThat(p.availableAttribute(NVME)).as("page granular").isEqualTo("67104768\n");
-        p.publish(NVME, true);
-        assertThat(p.publishedAttribute(NVME)).isEqualTo("1\n");
+        assertThat(p.sysfs().sizeAttribute(NVME)).isEqualTo("67108864\n");
+        assertThat(p.sysfs().availableAttribute(NVME)).isEqualTo("67108864\n");
+        assertThat(p.sysfs().publishedAttribute(NVME)).isEqualTo("0\n");
+        p.allocator().allocP2pmem(NVME, 100).orElseThrow();
+        assertThat(p.sysfs().availableAttribute(NVME)).as("page granular").isEqualTo("67104768\n");
+        p.finder().publish(NVME, true);
+        assertThat(p.sysfs().publishedAttribute(NVME)).isEqualTo("1\n");
     }
 
     @Test
@@ -85,12 +85,12 @@ class PublishAndSysfsTest {
         P2pMemInfo captured = t.function(nvme).orElseThrow().p2pmem().orElseThrow();
         P2pDmaProviders p = ProviderFixtures.providers(t, KernelLog.create(), 1);
         // what nvme-pci does at probe: register the CMB, publish it, put its 64 KiB submission queue in it
-        p.addResource(nvme, 2, 0, 0);
-        p.publish(nvme, true);
-        p.allocP2pmem(nvme, 64 << 10).orElseThrow();
-        assertThat(p.p2pmemInfo(nvme)).contains(captured);
-        assertThat(p.sizeAttribute(nvme)).isEqualTo("67108864\n");
-        assertThat(p.availableAttribute(nvme)).isEqualTo("67043328\n");
-        assertThat(p.publishedAttribute(nvme)).isEqualTo("1\n");
+        p.registration().addResource(nvme, 2, 0, 0);
+        p.finder().publish(nvme, true);
+        p.allocator().allocP2pmem(nvme, 64 << 10).orElseThrow();
+        assertThat(p.sysfs().p2pmemInfo(nvme)).contains(captured);
+        assertThat(p.sysfs().sizeAttribute(nvme)).isEqualTo("67108864\n");
+        assertThat(p.sysfs().availableAttribute(nvme)).isEqualTo("67043328\n");
+        assertThat(p.sysfs().publishedAttribute(nvme)).isEqualTo("1\n");
     }
 }
