@@ -187,17 +187,8 @@ public final class BenchMain {
             String include = ALL;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case "--kernel-c", "--workloads" -> {
-                        if (i + 1 == args.length) {
-                            throw new IllegalArgumentException(args[i] + " needs a file");
-                        }
-                        Path p = Path.of(args[++i]);
-                        if (args[i - 1].equals("--kernel-c")) {
-                            kernelC = Optional.of(p);
-                        } else {
-                            workloads = Optional.of(p);
-                        }
-                    }
+                    case "--kernel-c" -> kernelC = Optional.of(file(args, ++i));
+                    case "--workloads" -> workloads = Optional.of(file(args, ++i));
                     case "--quick" -> quick = true;
                     default -> {
                         if (args[i].startsWith("--")) {
@@ -208,6 +199,14 @@ public final class BenchMain {
                 }
             }
             return new Args(kernelC, workloads, quick, include);
+        }
+
+        /** The file named after the option at {@code i - 1}; fails when the option is the last argument. */
+        private static Path file(String[] args, int i) {
+            if (i == args.length) {
+                throw new IllegalArgumentException(args[i - 1] + " needs a file");
+            }
+            return Path.of(args[i]);
         }
     }
 
