@@ -1,8 +1,8 @@
 package dev.p2pdma.report;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.io.ImportException;
-import dev.p2pdma.pci.io.Texts;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -191,7 +191,7 @@ public final class PciIds {
     }
 
     private static String shorten(String line) {
-        return "'" + Texts.quote(line) + "'";
+        return Texts.quote(line);
     }
 
     /** The key of a class entry: levels not given are -1 and kept apart by flag bits. */

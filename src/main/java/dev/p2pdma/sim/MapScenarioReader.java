@@ -6,10 +6,12 @@ import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.pci.io.DocNode;
-import dev.p2pdma.pci.io.DocReader;
+import dev.p2pdma.doc.DocNode;
+import dev.p2pdma.doc.DocReader;
+import dev.p2pdma.doc.DocumentException;
+import dev.p2pdma.doc.DocumentSyntax;
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.io.ImportException;
-import dev.p2pdma.pci.io.Texts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +22,8 @@ import java.util.Set;
 
 /**
  * Reads a {@code p2pdma map} scenario file (YAML or JSON; format in README "Mapping scenarios")
- * strictly: unknown fields, zero lengths, overlapping or out-of-range RAM pieces, offsets past a
+ * strictly, through the one document reader ({@link DocReader}, with its "did you mean" help for a
+ * misspelt key or value): unknown fields, zero lengths, overlapping or out-of-range RAM pieces, offsets past a
  * page, masks wider than 64 bits and malformed addresses each give one {@link ImportException}
  * line naming the file and line. Devices are checked against the topology when the scenario runs.
  * Stateless; thread-safe.
@@ -45,6 +48,8 @@ public final class MapScenarioReader {
     private static final Set<String> RANGE = Set.of("cpu", "dma", "size");
     /** Fields of a RAM piece. */
     private static final Set<String> RAM_PIECE = Set.of("phys", "length");
+    /** The kinds of sg piece: the one key of each list item. */
+    private static final Set<String> PIECE_KINDS = Set.of("ram", "p2pmem");
     /** Fields of a p2pmem piece. */
     private static final Set<String> P2P_PIECE = Set.of("provider", "offset", "length");
     /** Largest scatterlist entry: an unsigned int length. */
@@ -72,43 +77,60 @@ public final class MapScenarioReader {
         } catch (IOException | java.io.UncheckedIOException e) {
             throw new ImportException(file + ": cannot read: " + e.getMessage(), e);
         }
-        String text = new DocReader(file.toString(), KIND).text(content);
+        String text;
+        try {
+            text = reader(file.toString()).text(content);
+        } catch (DocumentException e) {
+            throw new ImportException(e.getMessage(), e);
+        }
         Path base = file.toAbsolutePath().getParent();
         return read(text, file.toString(), base);
     }
 
+    /** The reader of one scenario file: sizes such as {@code 64KiB} are numbers. */
+    private static DocReader reader(String fileName) {
+        return new DocReader(fileName, KIND, DocReader.Numbers.INTEGERS_AND_SIZES);
+    }
+
     /** Reads a scenario from text; relative paths resolve against {@code base}. */
     public static MapScenario read(String text, String fileName, Path base) throws ImportException {
-        DocReader r = new DocReader(fileName, KIND);
-        DocNode.Mapping top = r.document(r.parse(text), TOP);
+        try {
+            return scenario(reader(fileName), fileName, text, base);
+        } catch (DocumentException e) {
+            throw new ImportException(e.getMessage(), e);
+        }
+    }
+
+    private static MapScenario scenario(DocReader r, String fileName, String text, Path base) throws DocumentException {
+        DocumentSyntax syntax = fileName.endsWith(".json") ? DocumentSyntax.JSON : DocumentSyntax.YAML;
+        DocNode.Mapping top = r.document(r.parse(text, syntax), TOP);
         r.allowOnly(top, TOP, "the scenario");
-        MapScenario.TopologySource source = topology(r, r.mapping(r.required(top, "topology", "the scenario").value(), "topology"), base);
-        long ram = r.optional(top, "ram").isPresent() ? r.bounded(r.optional(top, "ram").get(), "scenario", MIN_RAM_BYTES, 1L << 46) : 1L << 30;
+        MapScenario.TopologySource source = topology(r, r.mapping(r.required(top, "topology", "the scenario"), "the scenario"), base);
+        Optional<DocNode.Field> ramField = r.optional(top, "ram");
+        long ram = ramField.isPresent() ? r.number(ramField.get(), "the scenario", MIN_RAM_BYTES, 1L << 46, DocReader.Notation.HEX) : 1L << 30;
         if ((ram & PageSize.PAGE_MASK) != 0) {
-            throw r.error(r.optional(top, "ram").get().line(), "ram must be a whole number of 4 KiB pages");
+            throw r.error(ramField.get(), "the scenario", "must be a whole number of 4 KiB pages");
         }
-        String era = choice(r, top, "era", "sg", Set.of("sg", "rfc"), "scenario");
-        String dir = choice(r, top, "direction", "bidirectional", Set.of("to_device", "from_device", "bidirectional"), "scenario");
+        String era = choice(r, top, "era", "sg", List.of("sg", "rfc"), "the scenario");
+        String dir = choice(r, top, "direction", "bidirectional", List.of("to_device", "from_device", "bidirectional"), "the scenario");
         List<MapScenario.Provider> providers = new ArrayList<>();
-        if (r.optional(top, "providers").isPresent()) {
-            for (DocNode n : r.list(r.optional(top, "providers").get().value(), "providers")) {
-                providers.add(provider(r, r.mapping(n, "a provider")));
-            }
+        for (DocNode n : r.list(top, "providers", "the scenario")) {
+            providers.add(provider(r, r.mapping(n, "a provider")));
         }
-        MapScenario.Client client = client(r, r.mapping(r.required(top, "client", "the scenario").value(), "client"));
+        MapScenario.Client client = client(r, r.mapping(r.required(top, "client", "the scenario"), "the scenario"));
         List<MapScenario.Piece> pieces = new ArrayList<>();
         DocNode.Field sg = r.required(top, "sg", "the scenario");
-        for (DocNode n : r.list(sg.value(), "sg")) {
+        for (DocNode n : r.list(top, "sg", "the scenario")) {
             pieces.add(piece(r, r.mapping(n, "an sg piece"), ram));
         }
         if (pieces.isEmpty()) {
-            throw r.error(sg.line(), "sg must list at least one piece");
+            throw r.error(sg, "the scenario", "must list at least one piece");
         }
         checkOverlaps(r, pieces);
         return new MapScenario(source, ram, era, client, providers, pieces, dir);
     }
 
-    private static MapScenario.TopologySource topology(DocReader r, DocNode.Mapping m, Path base) throws ImportException {
+    private static MapScenario.TopologySource topology(DocReader r, DocNode.Mapping m, Path base) throws DocumentException {
         r.allowOnly(m, TOPOLOGY, "topology");
         String kind = null;
         Path path = null;
@@ -126,54 +148,50 @@ public final class MapScenarioReader {
             throw r.error(m.line(), "topology needs one of sysfs, hwloc, lspci or topology");
         }
         List<String> params = new ArrayList<>();
-        if (r.optional(m, "kernel_params").isPresent()) {
-            DocNode.Field f = r.optional(m, "kernel_params").get();
-            for (DocNode n : r.list(f.value(), "topology.kernel_params")) {
-                DocNode.Field param = new DocNode.Field("kernel_params", n.line(), n);
-                String kv = r.string(param, "topology");
-                checked(r, param, "topology.kernel_params", () -> KernelCommandLine.empty().withOverride(kv));
-                params.add(kv);
-            }
+        for (DocNode n : r.list(m, "kernel_params", "topology")) {
+            DocNode.Field param = new DocNode.Field("kernel_params", n.line(), n);
+            String kv = r.string(param, "topology");
+            checked(r, param, "topology", () -> KernelCommandLine.empty().withOverride(kv));
+            params.add(kv);
         }
-        Optional<String> cpu = r.optional(m, "cpu").isPresent() ? Optional.of(r.string(r.optional(m, "cpu").get(), "topology")) : Optional.empty();
+        Optional<String> cpu = r.optionalString(m, "cpu", "topology");
         if (cpu.isPresent()) {
-            checked(r, r.optional(m, "cpu").get(), "topology.cpu", () -> CpuInfo.parseFlag(cpu.get()));
+            checked(r, r.optional(m, "cpu").get(), "topology", () -> CpuInfo.parseFlag(cpu.get()));
         }
         return new MapScenario.TopologySource(kind, path, params, cpu);
     }
 
-    private static MapScenario.Provider provider(DocReader r, DocNode.Mapping m) throws ImportException {
+    private static MapScenario.Provider provider(DocReader r, DocNode.Mapping m) throws DocumentException {
         r.allowOnly(m, PROVIDER, "a provider");
-        PciAddress a = address(r, r.required(m, "device", "a provider"), "provider");
-        int bar = (int) r.bounded(r.required(m, "bar", "provider " + a), "provider " + a, 0, 5);
-        long size = r.optional(m, "size").isPresent() ? r.unsigned64(r.optional(m, "size").get(), "provider " + a) : 0;
-        long off = r.optional(m, "offset").isPresent() ? r.unsigned64(r.optional(m, "offset").get(), "provider " + a) : 0;
-        boolean publish = r.optional(m, "publish").isEmpty() || r.bool(r.optional(m, "publish").get(), "provider " + a);
+        PciAddress a = address(r, r.required(m, "device", "a provider"), "a provider");
+        String ctx = "provider " + a;
+        int bar = (int) r.number(r.required(m, "bar", ctx), ctx, 0, 5, DocReader.Notation.DECIMAL);
+        long size = r.optional(m, "size").isPresent() ? r.unsigned64(r.optional(m, "size").get(), ctx) : 0;
+        long off = r.optional(m, "offset").isPresent() ? r.unsigned64(r.optional(m, "offset").get(), ctx) : 0;
+        boolean publish = r.optional(m, "publish").isEmpty() || r.bool(r.optional(m, "publish").get(), ctx);
         return new MapScenario.Provider(a, bar, size, off, publish);
     }
 
-    private static MapScenario.Client client(DocReader r, DocNode.Mapping m) throws ImportException {
+    private static MapScenario.Client client(DocReader r, DocNode.Mapping m) throws DocumentException {
         r.allowOnly(m, CLIENT, "client");
         PciAddress a = address(r, r.required(m, "device", "client"), "client");
-        String backend = choice(r, m, "backend", "direct", Set.of("direct", "no-p2p", "iommu"), "client");
+        String backend = choice(r, m, "backend", "direct", List.of("direct", "no-p2p", "iommu"), "client");
         long mask = mask(r, m, "dma_mask", 64);
         long coherent = mask(r, m, "coherent_dma_mask", 64);
         long limit = r.optional(m, "bus_dma_limit").isPresent() ? r.unsigned64(r.optional(m, "bus_dma_limit").get(), "client") : 0;
         long maxSeg = r.optional(m, "max_segment_size").isPresent()
-                ? r.bounded(r.optional(m, "max_segment_size").get(), "client", 1, 0xFFFF_FFFFL) : 65536;
+                ? r.number(r.optional(m, "max_segment_size").get(), "client", 1, 0xFFFF_FFFFL, DocReader.Notation.HEX) : 65536;
         long boundary = lowBitMask(r, m, "segment_boundary_mask", 0xFFFF_FFFFL, -1L);
         long minAlign = lowBitMask(r, m, "min_align_mask", 0, MAX_MIN_ALIGN_MASK);
         boolean isCoherent = r.optional(m, "coherent").isEmpty() || r.bool(r.optional(m, "coherent").get(), "client");
-        String swiotlb = choice(r, m, "swiotlb", "auto", Set.of("auto", "force", "off"), "client");
+        String swiotlb = choice(r, m, "swiotlb", "auto", List.of("auto", "force", "off"), "client");
         List<MapScenario.DmaRange> ranges = new ArrayList<>();
-        if (r.optional(m, "dma_ranges").isPresent()) {
-            for (DocNode n : r.list(r.optional(m, "dma_ranges").get().value(), "client.dma_ranges")) {
-                DocNode.Mapping rm = r.mapping(n, "a DMA range");
-                r.allowOnly(rm, RANGE, "a DMA range");
-                ranges.add(new MapScenario.DmaRange(r.unsigned64(r.required(rm, "cpu", "a DMA range"), "dma_ranges"),
-                        r.unsigned64(r.required(rm, "dma", "a DMA range"), "dma_ranges"),
-                        r.bounded(r.required(rm, "size", "a DMA range"), "dma_ranges", 1, Long.MAX_VALUE)));
-            }
+        for (DocNode n : r.list(m, "dma_ranges", "client")) {
+            DocNode.Mapping rm = r.mapping(n, "a DMA range of client");
+            r.allowOnly(rm, RANGE, "a DMA range");
+            ranges.add(new MapScenario.DmaRange(r.unsigned64(r.required(rm, "cpu", "a DMA range"), "a DMA range"),
+                    r.unsigned64(r.required(rm, "dma", "a DMA range"), "a DMA range"),
+                    r.number(r.required(rm, "size", "a DMA range"), "a DMA range", 1, Long.MAX_VALUE, DocReader.Notation.HEX)));
         }
         MapScenario.Iommu iommu = MapScenario.Iommu.DEFAULT;
         Optional<DocNode.Field> io = r.optional(m, "iommu");
@@ -181,26 +199,26 @@ public final class MapScenarioReader {
             if (!backend.equals("iommu")) {
                 throw r.error(io.get().line(), "client.iommu needs backend: iommu");
             }
-            DocNode.Mapping im = r.mapping(io.get().value(), "client.iommu");
+            DocNode.Mapping im = r.mapping(io.get(), "client");
             r.allowOnly(im, IOMMU, "client.iommu");
-            iommu = new MapScenario.Iommu(choice(r, im, "mode", "strict", Set.of("strict", "lazy"), "client.iommu"),
-                    choice(r, im, "domain", "dma", Set.of("dma", "identity"), "client.iommu"));
+            iommu = new MapScenario.Iommu(choice(r, im, "mode", "strict", List.of("strict", "lazy"), "client.iommu"),
+                    choice(r, im, "domain", "dma", List.of("dma", "identity"), "client.iommu"));
         }
         return new MapScenario.Client(a, backend, mask, coherent, limit, maxSeg, boundary, minAlign, isCoherent, swiotlb, ranges, iommu);
     }
 
     /** A mask given as a value ({@code NAME}) or as a bit count ({@code NAME_bits}, 0..64); default all ones of {@code bits}. */
-    private static long mask(DocReader r, DocNode.Mapping m, String name, int defaultBits) throws ImportException {
+    private static long mask(DocReader r, DocNode.Mapping m, String name, int defaultBits) throws DocumentException {
         Optional<DocNode.Field> value = r.optional(m, name);
         Optional<DocNode.Field> bits = r.optional(m, name + "_bits");
         if (value.isPresent() && bits.isPresent()) {
             throw r.error(bits.get().line(), "client gives both " + name + " and " + name + "_bits: give one");
         }
         Optional<DocNode.Field> given = bits.isPresent() ? bits : value;
-        long mask = bits.isPresent() ? dmaBitMask((int) r.bounded(bits.get(), "client", 0, 64))
+        long mask = bits.isPresent() ? dmaBitMask((int) r.number(bits.get(), "client", 0, 64, DocReader.Notation.DECIMAL))
                 : value.isPresent() ? r.unsigned64(value.get(), "client") : dmaBitMask(defaultBits);
         if (mask == 0 && given.isPresent()) {
-            throw r.error(given.get().line(), "client." + given.get().name() + ": a mask of 0 reaches no memory: "
+            throw r.error(given.get(), "client", "is a mask of 0, which reaches no memory: "
                     + "dma_set_mask() refuses it with -EIO, so no driver maps with it");
         }
         return mask;
@@ -210,25 +228,26 @@ public final class MapScenarioReader {
      * A mask that must be {@code 2^k - 1} (dma_set_seg_boundary(), dma_set_min_align_mask()) and at
      * most {@code max} (unsigned); {@code dflt} when absent.
      */
-    private static long lowBitMask(DocReader r, DocNode.Mapping m, String name, long dflt, long max) throws ImportException {
+    private static long lowBitMask(DocReader r, DocNode.Mapping m, String name, long dflt, long max) throws DocumentException {
         Optional<DocNode.Field> f = r.optional(m, name);
         if (f.isEmpty()) {
             return dflt;
         }
         long v = r.unsigned64(f.get(), "client");
         if (!DmaMasks.isLowBitMask(v) || Long.compareUnsigned(v, max) > 0) {
-            throw r.error(f.get().line(), String.format("client.%s: 0x%x is not a mask of low bits 2^k-1%s (e.g. 0xfff)", name, v,
+            throw r.error(f.get(), "client", String.format("is 0x%x, not a mask of low bits 2^k-1%s (e.g. 0xfff)", v,
                     max == -1L ? "" : String.format(" up to 0x%x", max)));
         }
         return v;
     }
 
     /** Runs a model check on a value read from {@code f}; its refusal becomes one line naming the line and key. */
-    private static void checked(DocReader r, DocNode.Field f, String key, Runnable check) throws ImportException {
+    private static void checked(DocReader r, DocNode.Field f, String ctx, Runnable check) throws DocumentException {
         try {
             check.run();
         } catch (IllegalArgumentException e) {
-            throw r.error(f.line(), key + ": " + Texts.capQuoted(String.valueOf(e.getMessage()).replace("--kernel-param ", "").replace("--cpu ", "")));
+            throw r.error(f, ctx, "is refused: " + Texts.capQuoted(Texts.oneLine(String.valueOf(e.getMessage())
+                    .replace("--kernel-param ", "").replace("--cpu ", ""))));
         }
     }
 
@@ -237,47 +256,48 @@ public final class MapScenarioReader {
         return n == 64 ? -1L : (1L << n) - 1;
     }
 
-    private static MapScenario.Piece piece(DocReader r, DocNode.Mapping m, long ram) throws ImportException {
+    private static MapScenario.Piece piece(DocReader r, DocNode.Mapping m, long ram) throws DocumentException {
         if (m.fields().size() != 1) {
             throw r.error(m.line(), "an sg piece is either {ram: {...}} or {p2pmem: {...}}");
         }
         DocNode.Field kind = m.fields().values().iterator().next();
-        DocNode.Mapping body = r.mapping(kind.value(), "sg piece " + kind.name());
+        r.allowOnly(m, PIECE_KINDS, "an sg piece");
+        DocNode.Mapping body = r.mapping(kind, "an sg piece");
         switch (kind.name()) {
             case "ram" -> {
                 r.allowOnly(body, RAM_PIECE, "a RAM piece");
-                long phys = r.unsigned64(r.required(body, "phys", "a RAM piece"), "ram piece");
-                long len = length(r, r.required(body, "length", "a RAM piece"));
+                long phys = r.unsigned64(r.required(body, "phys", "a RAM piece"), "a RAM piece");
+                long len = length(r, r.required(body, "length", "a RAM piece"), "a RAM piece");
                 if (Long.compareUnsigned(phys + len, phys) < 0) {
                     throw r.error(kind.line(), String.format("RAM piece 0x%x+0x%x wraps around the address space", phys, len));
                 }
                 return new MapScenario.RamPiece(phys, len, kind.line());
             }
-            case "p2pmem" -> {
+            default -> {
                 r.allowOnly(body, P2P_PIECE, "a p2pmem piece");
-                PciAddress a = address(r, r.required(body, "provider", "a p2pmem piece"), "p2pmem piece");
-                long off = r.optional(body, "offset").isPresent() ? r.unsigned64(r.optional(body, "offset").get(), "p2pmem piece") : 0;
+                PciAddress a = address(r, r.required(body, "provider", "a p2pmem piece"), "a p2pmem piece");
+                Optional<DocNode.Field> offset = r.optional(body, "offset");
+                long off = offset.isPresent() ? r.unsigned64(offset.get(), "a p2pmem piece") : 0;
                 if (Long.compareUnsigned(off, PageSize.PAGE_SIZE) >= 0) {
-                    throw r.error(kind.line(), "p2pmem piece offset " + Long.toUnsignedString(off) + " is past the first page (must be below 4096)");
+                    throw r.error(offset.get(), "a p2pmem piece", "is " + Long.toUnsignedString(off) + ", past the first page (must be below 4096)");
                 }
-                return new MapScenario.P2pPiece(a, off, length(r, r.required(body, "length", "a p2pmem piece")), kind.line());
+                return new MapScenario.P2pPiece(a, off, length(r, r.required(body, "length", "a p2pmem piece"), "a p2pmem piece"), kind.line());
             }
-            default -> throw r.error(kind.line(), "unknown sg piece kind '" + Texts.quote(kind.name()) + "' (ram or p2pmem)");
         }
     }
 
-    private static long length(DocReader r, DocNode.Field f) throws ImportException {
-        long len = r.unsigned64(f, "sg piece");
+    private static long length(DocReader r, DocNode.Field f, String ctx) throws DocumentException {
+        long len = r.unsigned64(f, ctx);
         if (len == 0) {
-            throw r.error(f.line(), "sg piece length must not be zero");
+            throw r.error(f, ctx, "must not be zero");
         }
         if (Long.compareUnsigned(len, MAX_PIECE_BYTES) > 0) {
-            throw r.error(f.line(), "sg piece length " + Long.toUnsignedString(len) + " does not fit a scatterlist entry (at most 0xffffffff)");
+            throw r.error(f, ctx, "is " + Long.toUnsignedString(len) + ", which does not fit a scatterlist entry (at most 0xffffffff)");
         }
         return len;
     }
 
-    private static void checkOverlaps(DocReader r, List<MapScenario.Piece> pieces) throws ImportException {
+    private static void checkOverlaps(DocReader r, List<MapScenario.Piece> pieces) throws DocumentException {
         List<MapScenario.RamPiece> ram = new ArrayList<>();
         for (MapScenario.Piece p : pieces) {
             if (p instanceof MapScenario.RamPiece rp) {
@@ -291,20 +311,18 @@ public final class MapScenarioReader {
         }
     }
 
-    private static PciAddress address(DocReader r, DocNode.Field f, String ctx) throws ImportException {
+    private static PciAddress address(DocReader r, DocNode.Field f, String ctx) throws DocumentException {
         String t = r.string(f, ctx);
-        return PciAddress.tryParse(t).orElseThrow(() -> r.error(f.line(), ctx + ": '" + Texts.quote(t) + "' is not a PCI address ([domain:]bus:device.function)"));
+        Optional<PciAddress> a = PciAddress.tryParse(t);
+        if (a.isEmpty()) {
+            throw r.error(f, ctx, "must be a PCI address ([domain:]bus:device.function), got " + Texts.quote(t));
+        }
+        return a.get();
     }
 
-    private static String choice(DocReader r, DocNode.Mapping m, String name, String dflt, Set<String> allowed, String ctx) throws ImportException {
+    /** An optional choice: {@code dflt} when absent. */
+    private static String choice(DocReader r, DocNode.Mapping m, String name, String dflt, List<String> allowed, String ctx) throws DocumentException {
         Optional<DocNode.Field> f = r.optional(m, name);
-        if (f.isEmpty()) {
-            return dflt;
-        }
-        String v = r.string(f.get(), ctx);
-        if (!allowed.contains(v)) {
-            throw r.error(f.get().line(), ctx + "." + name + " must be one of " + allowed.stream().sorted().toList() + ", got '" + Texts.quote(v) + "'");
-        }
-        return v;
+        return f.isEmpty() ? dflt : r.choice(f.get(), ctx, allowed);
     }
 }

@@ -1,5 +1,6 @@
 package dev.p2pdma.sim;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.dma.DirectDmaOps;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
@@ -31,7 +32,6 @@ import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.io.ImportException;
-import dev.p2pdma.pci.io.Texts;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import java.util.ArrayList;

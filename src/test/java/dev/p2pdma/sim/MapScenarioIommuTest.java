@@ -76,6 +76,6 @@ class MapScenarioIommuTest {
         String bad = "topology: {sysfs: rpmf-iommu_on-cpu_intel/capture.tar.gz}\nclient: {device: 0000:01:00.1, backend: iommu, iommu: {mode: fast}}\n"
                 + "sg:\n  - ram: {phys: 0x100000, length: 4KiB}\n";
         assertThatThrownBy(() -> MapScenarioReader.read(bad, "t.yaml", CASES)).isInstanceOf(ImportException.class)
-                .hasMessageContaining("client.iommu.mode must be one of [lazy, strict]");
+                .hasMessageContaining("field 'mode' of client.iommu must be one of strict, lazy; got 'fast'");
     }
 }

@@ -71,17 +71,30 @@ class MapScenarioReaderTest {
 
     @Test
     void masksWiderThan64BitsAreRefused() {
-        bad(GOOD.replace("dma_mask_bits: 32", "dma_mask_bits: 65"), "between 0 and 64");
-        bad(GOOD.replace("dma_mask_bits: 32", "dma_mask: 0x1ffffffffffffffff"), "64 bits");
+        bad(GOOD.replace("dma_mask_bits: 32", "dma_mask_bits: 65"), "field 'dma_mask_bits' of client must be 0..64, got 65");
+        bad(GOOD.replace("dma_mask_bits: 32", "dma_mask: 0x1ffffffffffffffff"), "field 'dma_mask' of client must be 0x0..0xffffffffffffffff (64 bits)");
     }
 
     @Test
     void malformedAddressesUnknownFieldsAndChoicesAreNamed() {
-        bad(GOOD.replace("device: 0000:01:00.1", "device: 01:00"), "not a PCI address");
+        bad(GOOD.replace("device: 0000:01:00.1", "device: 01:00"), "field 'device' of client must be a PCI address", "got '01:00'");
         bad(GOOD.replace("ram: 1GiB", "rams: 1GiB"), "unknown field 'rams'");
-        bad(GOOD.replace("direction: to_device", "direction: sideways"), "direction must be one of");
+        bad(GOOD.replace("direction: to_device", "direction: sideways"), "field 'direction' of the scenario must be one of to_device, from_device, bidirectional; got 'sideways'");
         bad(GOOD.replace("sysfs: capture.tar.gz", "sysfs: a\n  hwloc: b"), "both sysfs and hwloc");
         bad("topology: {sysfs: x}\nclient: {device: 0000:01:00.0}\nsg: []\n", "at least one piece");
         bad("a: &x [1]\nb: *x\n", "anchors", "not allowed");
+    }
+
+    @Test
+    void aMisspeltScenarioKeyGetsTheSameDidYouMeanAsATopologyFile() {
+        bad(GOOD.replace("dma_mask_bits: 32", "dma_mask_bitz: 32"),
+                "unknown field 'dma_mask_bitz' in client, did you mean 'dma_mask_bits'? (s.yaml line 10)");
+        bad(GOOD.replace("providers:", "provders:"), "unknown field 'provders' in the scenario, did you mean 'providers'?", "s.yaml line 6");
+        bad(GOOD.replace("- ram: {phys", "- rem: {phys"), "unknown field 'rem' in an sg piece, did you mean 'ram'?", "s.yaml line 13");
+    }
+
+    @Test
+    void aMisspeltChoiceIsSuggested() {
+        bad(GOOD.replace("direction: to_device", "direction: to_devise"), "got 'to_devise', did you mean 'to_device'? (s.yaml line 5)");
     }
 }

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * Opens what a user names as a sysfs source: the live root, a captured directory (holding
  * {@code sys/}, or a single top folder that does, or the {@code sys} directory itself), or a

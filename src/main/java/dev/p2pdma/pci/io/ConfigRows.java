@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * Raw config space bytes as a topology file writes them: rows of up to 16 bytes in hex,
  * {@code "100: 0d 00 01 00 5f 00 1d 00 00 00 00 00 00 00 00 00"} (offset, colon, bytes), the
@@ -63,7 +65,7 @@ final class ConfigRows {
         Matcher m = ROW.matcher(text.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("a config row must read 'OFFSET: xx xx ...' (hex offset, then up to 16 hex bytes), got "
-                    + Messages.quote(text));
+                    + Texts.quote(text));
         }
         int offset = Integer.parseInt(m.group(1), 16);
         if (offset % ROW_BYTES != 0) {

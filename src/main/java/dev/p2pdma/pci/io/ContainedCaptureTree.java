@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * A captured tree whose symbolic links are resolved here, component by component, relative to the
  * capture root: nothing outside the capture is ever read.

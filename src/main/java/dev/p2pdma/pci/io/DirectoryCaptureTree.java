@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * A capture copied into a directory ({@code <root>/sys/...}, {@code <root>/proc/...}).
  *

@@ -1,5 +1,6 @@
 package dev.p2pdma.pci.io;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.HostBridge;
@@ -285,7 +286,7 @@ public final class HwlocXmlImporter {
         Optional<CpuInfo> cpu = cpu(doc, name);
         m = m.withCpu(cpu);
         if (cpu.isEmpty()) {
-            String model = doc.firstCpuModel().map(text -> " (CPUModel " + HwlocXmlReader.clip(text) + ")").orElse("");
+            String model = doc.firstCpuModel().map(text -> " (CPUModel " + Texts.quote(text) + ")").orElse("");
             m = m.withNote(doc.cpuObject().isPresent()
                     ? "CPU unknown: the file has a CPUVendor info but no CPUFamilyNumber beside it" + model
                     : "CPU unknown: the file has no CPUVendor and CPUFamilyNumber infos" + model);
@@ -320,7 +321,7 @@ public final class HwlocXmlImporter {
         String v = HwlocXmlReader.oneLine(version.get());
         String major = v.contains(".") ? v.substring(0, v.indexOf('.')) : v;
         if (!major.equals("1") && !major.equals("2") && !major.equals("3")) {
-            return "hwloc XML format " + HwlocXmlReader.clip(v) + ", newer than this importer knows: read like 3.0";
+            return "hwloc XML format " + Texts.quote(v) + ", newer than this importer knows: read like 3.0";
         }
         return "hwloc XML format " + v;
     }
@@ -340,7 +341,7 @@ public final class HwlocXmlImporter {
         // ASCII digits only (Integer.parseInt takes any Unicode digit), and no more than CPUID can report
         int family = digits.matches("[0-9]{1,9}") ? Integer.parseInt(digits) : -1;
         if (family < 0 || family > CpuInfo.MAX_FAMILY) {
-            throw fail(name, o.line(), "malformed CPUFamilyNumber " + HwlocXmlReader.clip(familyText.get())
+            throw fail(name, o.line(), "malformed CPUFamilyNumber " + Texts.quote(familyText.get())
                     + " in the " + o.typeName() + " object (expected a decimal number 0.." + CpuInfo.MAX_FAMILY + ")");
         }
         return Optional.of(new CpuInfo(vendor, family, HwlocXmlReader.oneLine(o.info("CPUModel").orElse(""))));

@@ -1,5 +1,6 @@
 package dev.p2pdma.pci.io;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.PciAddress;
 
 import javax.xml.XMLConstants;
@@ -153,7 +154,7 @@ final class HwlocXmlReader {
         try {
             return Charset.forName(m.group(1));
         } catch (IllegalCharsetNameException | UnsupportedCharsetException e) {
-            throw new ImportException(source + ":1: unsupported encoding " + clip(m.group(1)) + " in the XML declaration");
+            throw new ImportException(source + ":1: unsupported encoding " + Texts.quote(m.group(1)) + " in the XML declaration");
         }
     }
 
@@ -202,7 +203,7 @@ final class HwlocXmlReader {
                     String name = r.getLocalName();
                     if (!sawRoot) {
                         if (!"topology".equals(name)) {
-                            throw fail(line, "the root element is <" + bare(name) + ">, not <topology>: this is not hwloc XML");
+                            throw fail(line, "the root element is <" + Texts.escaped(name) + ">, not <topology>: this is not hwloc XML");
                         }
                         sawRoot = true;
                         version = Optional.ofNullable(r.getAttributeValue(null, "version")).map(String::strip);
@@ -280,7 +281,7 @@ final class HwlocXmlReader {
         HwlocPciText.BusRange range = null;
         if (bridgePciText != null && kind != HwlocObject.Kind.PCI_DEVICE) {
             range = HwlocPciText.bridgePci(bridgePciText).orElseThrow(() -> fail(line,
-                    "malformed bridge_pci " + clip(bridgePciText) + " (expected DDDD:[SS-EE] in hex, secondary <= subordinate)"));
+                    "malformed bridge_pci " + Texts.quote(bridgePciText) + " (expected DDDD:[SS-EE] in hex, secondary <= subordinate)"));
         }
         HwlocObject obj;
         if (kind == HwlocObject.Kind.HOST_BRIDGE) {
@@ -290,18 +291,18 @@ final class HwlocXmlReader {
                 throw fail(line, type + " object without a pci_busid attribute");
             }
             PciAddress address = HwlocPciText.busId(busIdText).orElseThrow(() -> fail(line,
-                    "malformed pci_busid " + clip(busIdText) + " (expected DDDD:BB:DD.F in hex, device <= 1f, function <= 7)"));
+                    "malformed pci_busid " + Texts.quote(busIdText) + " (expected DDDD:BB:DD.F in hex, device <= 1f, function <= 7)"));
             String pciTypeText = r.getAttributeValue(null, "pci_type");
             if (pciTypeText == null) {
                 throw fail(line, address + ": " + type + " object without a pci_type attribute");
             }
             HwlocPciText.PciType pciType = HwlocPciText.pciType(pciTypeText).orElseThrow(() -> fail(line, address
-                    + ": malformed pci_type " + clip(pciTypeText) + " (expected CCCC [VVVV:DDDD] [SSSS:SSSS] RR [PP] in hex)"));
+                    + ": malformed pci_type " + Texts.quote(pciTypeText) + " (expected CCCC [VVVV:DDDD] [SSSS:SSSS] RR [PP] in hex)"));
             String speedText = r.getAttributeValue(null, "pci_link_speed");
             double gbps = Double.NaN;
             if (speedText != null) {
                 gbps = HwlocPciText.linkSpeed(speedText).orElseThrow(() -> fail(line, address
-                        + ": malformed pci_link_speed " + clip(speedText) + " (expected a non-negative number of GB/s)"));
+                        + ": malformed pci_link_speed " + Texts.quote(speedText) + " (expected a non-negative number of GB/s)"));
             }
             Integer firstLine = seenAt.putIfAbsent(address, line);
             if (firstLine != null) {
@@ -333,18 +334,18 @@ final class HwlocXmlReader {
         HwlocObject.Kind byAttribute = null;
         if (bridgeTypeText != null) {
             HwlocPciText.BridgeType bt = HwlocPciText.bridgeType(bridgeTypeText).orElseThrow(() -> fail(line,
-                    "malformed bridge_type " + clip(bridgeTypeText) + " (expected U-D, e.g. 0-1 or 1-1)"));
+                    "malformed bridge_type " + Texts.quote(bridgeTypeText) + " (expected U-D, e.g. 0-1 or 1-1)"));
             if (bt.equals(HwlocPciText.BridgeType.HOST)) {
                 byAttribute = HwlocObject.Kind.HOST_BRIDGE;
             } else if (bt.equals(HwlocPciText.BridgeType.PCI)) {
                 byAttribute = HwlocObject.Kind.PCI_BRIDGE;
             } else {
-                throw fail(line, "unsupported bridge_type " + clip(bridgeTypeText)
+                throw fail(line, "unsupported bridge_type " + Texts.quote(bridgeTypeText)
                         + " (only 0-1, a host bridge, and 1-1, a PCI-to-PCI bridge, lead to PCI buses)");
             }
         }
         if (named != null && byAttribute != null && named != byAttribute) {
-            throw fail(line, "object type " + clip(type) + " contradicts bridge_type " + clip(bridgeTypeText));
+            throw fail(line, "object type " + Texts.quote(type) + " contradicts bridge_type " + Texts.quote(bridgeTypeText));
         }
         if (named != null) {
             return named;
@@ -431,15 +432,6 @@ final class HwlocXmlReader {
         return new ImportException(source + ":" + line + ": " + what);
     }
 
-    /** Quotes untrusted text for a message by the rule of {@link Texts#quote}. */
-    static String clip(String text) {
-        return "'" + bare(text) + "'";
-    }
-
-    /** Untrusted text for a message, unquoted, by the rule of {@link Texts#quote}. */
-    static String bare(String text) {
-        return Texts.quote(text);
-    }
 
     /** Replaces line breaks and other control characters with spaces and trims. */
     static String oneLine(String text) {

@@ -1,5 +1,6 @@
 package dev.p2pdma.pci.io;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.PciTopology;
 import java.io.IOException;
 import java.io.OutputStream;

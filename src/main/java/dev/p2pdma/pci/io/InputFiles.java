@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * The one check every input file goes through before it is opened: it must exist and be a regular
  * file (symbolic links followed). A FIFO, device or socket is named for what it is and never

@@ -3,6 +3,8 @@ package dev.p2pdma.pci.io;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * One end of a {@link dev.p2pdma.pci.LinkInfo} as a topology file writes it: {@code "16 GT/s x16"},
  * or only {@code "8 GT/s"} or only {@code "x4"} when the other half is unknown.
@@ -53,11 +55,11 @@ final class LinkText {
         String s = text.strip();
         Matcher m = TEXT.matcher(s);
         if (s.isEmpty() || !m.matches() || (m.group(1) == null && m.group(2) == null)) {
-            throw new IllegalArgumentException("a link must read like '16 GT/s x16', '8 GT/s' or 'x4', got " + Messages.quote(text));
+            throw new IllegalArgumentException("a link must read like '16 GT/s x16', '8 GT/s' or 'x4', got " + Texts.quote(text));
         }
         double speed = m.group(1) == null ? 0 : Double.parseDouble(m.group(1));
         if (!Double.isFinite(speed)) {
-            throw new IllegalArgumentException("link speed out of range: " + Messages.quote(text));
+            throw new IllegalArgumentException("link speed out of range: " + Texts.quote(text));
         }
         int width = m.group(2) == null ? 0 : Integer.parseInt(m.group(2));
         return new Part(speed, width);

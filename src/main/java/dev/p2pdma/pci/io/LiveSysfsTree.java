@@ -13,6 +13,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * The running machine's {@code /sys} and {@code /proc}: the operating system follows the links,
  * which is safe because the kernel made them.

@@ -1,5 +1,6 @@
 package dev.p2pdma.pci.io;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.LinkInfo;
@@ -285,7 +286,7 @@ final class LspciDetailDecoder {
                     return p.getValue();
                 }
             }
-            problems.add("PCI Express port type '" + LspciDumpReader.quote(text) + "' not recognised (line " + line.lineNumber() + ")");
+            problems.add("PCI Express port type " + Texts.quote(text) + " not recognised (line " + line.lineNumber() + ")");
             return PortType.UNKNOWN;
         }
 
@@ -323,7 +324,7 @@ final class LspciDetailDecoder {
             try {
                 return Integer.parseInt(digits);
             } catch (NumberFormatException e) {
-                throw bad(line, "number out of range '" + LspciDumpReader.quote(digits) + "'");
+                throw bad(line, "number out of range " + Texts.quote(digits));
             }
         }
 
@@ -375,7 +376,7 @@ final class LspciDetailDecoder {
 
         private ImportException bad(LspciEntry.DetailLine line, String what) {
             return new ImportException(source + ": line " + line.lineNumber() + ": " + what + " for " + entry.address()
-                    + ": '" + LspciDumpReader.quote(line.text()) + "'");
+                    + ": " + Texts.quote(line.text()));
         }
 
         private static OptionalInt opt(int v) {

@@ -1,5 +1,6 @@
 package dev.p2pdma.pci.io;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.PciAddress;
 
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ final class LspciDumpReader {
             String token = firstToken(line);
             if (ADDRESS_LIKE.matcher(token).matches()) {
                 PciAddress address = PciAddress.tryParse(token).orElseThrow(() -> new ImportException(where
-                        + "malformed PCI address '" + quote(token) + "' (expected [domain:]bus:device.function in hex, device <= 1f, function <= 7)"));
+                        + "malformed PCI address " + Texts.quote(token) + " (expected [domain:]bus:device.function in hex, device <= 1f, function <= 7)"));
                 Integer earlier = firstLine.putIfAbsent(address, lineNo);
                 if (earlier != null) {
                     throw new ImportException(where + "duplicate function " + address + " (first at line " + earlier + ")");
@@ -82,8 +83,8 @@ final class LspciDumpReader {
             if (current == null) {
                 throw notADump(where + "the first line is not a function header (BB:DD.F description)");
             }
-            throw new ImportException(where + "not an lspci line (expected a function header, a hex row or an indented detail line): '"
-                    + quote(line.strip()) + "'");
+            throw new ImportException(where + "not an lspci line (expected a function header, a hex row or an indented detail line): "
+                    + Texts.quote(line.strip()));
         }
         return entries;
     }
@@ -107,7 +108,7 @@ final class LspciDumpReader {
 
     private static void readRow(String where, String offsetToken, String rest, LspciEntry entry) throws ImportException {
         if (!ROW_OFFSET.matcher(offsetToken).matches()) {
-            throw new ImportException(where + "bad hex row offset '" + quote(offsetToken) + "'");
+            throw new ImportException(where + "bad hex row offset " + Texts.quote(offsetToken));
         }
         int offset = Integer.parseInt(offsetToken.substring(0, offsetToken.length() - 1), 16);
         if (offset >= LspciEntry.MAX_CONFIG_BYTES) {
@@ -125,7 +126,7 @@ final class LspciDumpReader {
         int n = 0;
         for (String t : tokens) {
             if (!HEX_BYTE.matcher(t).matches()) {
-                throw new ImportException(where + String.format("bad hex byte '%s' in the row at offset 0x%02x", quote(t), offset));
+                throw new ImportException(where + String.format("bad hex byte %s in the row at offset 0x%02x", Texts.quote(t), offset));
             }
             if (n == 16) {
                 throw new ImportException(where + String.format("hex row at offset 0x%02x has more than 16 bytes", offset));
@@ -146,8 +147,4 @@ final class LspciDumpReader {
         return line.substring(0, end);
     }
 
-    /** The text, shortened and escaped for a one-line message by the rule of {@link Texts#quote}. */
-    static String quote(String text) {
-        return Texts.quote(text);
-    }
 }

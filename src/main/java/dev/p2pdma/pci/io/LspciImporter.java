@@ -1,5 +1,6 @@
 package dev.p2pdma.pci.io;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.ConfigSpace;
 import dev.p2pdma.pci.MachineInfo;
@@ -160,7 +161,7 @@ public final class LspciImporter {
             d.classCode().ifPresent(b::classCode);
             d.revision().ifPresent(b::revision);
             if (d.classCode().isEmpty()) {
-                b.problem("class code unknown: '" + LspciDumpReader.quote(className(e.description())) + "' is not a class name lspci prints");
+                b.problem("class code unknown: " + Texts.quote(className(e.description())) + " is not a class name lspci prints");
             }
         }
         if (length < 0x10) {

@@ -9,6 +9,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * A file a command writes its document to ({@code capture -o PATH}, {@code report -o PATH},
  * {@code topo --format svg -o PATH}): only a new name or an existing regular file is accepted,

@@ -16,6 +16,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * Writes a sysfs capture tarball ({@code .tar.gz}) in exactly the format of the conformance
  * cases (shared/conformance/README.md, section 1): the per-function links of

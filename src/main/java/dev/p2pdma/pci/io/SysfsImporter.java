@@ -1,5 +1,6 @@
 package dev.p2pdma.pci.io;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.Bar;
 import dev.p2pdma.pci.ConfigSpace;
@@ -336,8 +337,8 @@ public final class SysfsImporter {
         for (int i = 0; i < Math.min(BAR_COUNT, lines.length); i++) {
             String[] f = lines[i].strip().split("\\s+");
             if (f.length != 3) {
-                throw new ImportException(file + ": line " + (i + 1) + ": expected '0x<start> 0x<end> 0x<flags>', found '"
-                        + Texts.quote(lines[i]) + "'");
+                throw new ImportException(file + ": line " + (i + 1) + ": expected '0x<start> 0x<end> 0x<flags>', found "
+                        + Texts.quote(lines[i]));
             }
             long start = hex64(file, i, f[0]);
             long end = hex64(file, i, f[1]);
@@ -361,12 +362,12 @@ public final class SysfsImporter {
 
     private static long hex64(String file, int line, String token) throws ImportException {
         if (!token.startsWith("0x") || token.length() < 3 || token.length() > 18) {
-            throw new ImportException(file + ": line " + (line + 1) + ": '" + Texts.quote(token) + "' is not a 64-bit hex number");
+            throw new ImportException(file + ": line " + (line + 1) + ": " + Texts.quote(token) + " is not a 64-bit hex number");
         }
         try {
             return Long.parseUnsignedLong(token.substring(2), 16);
         } catch (NumberFormatException e) {
-            throw new ImportException(file + ": line " + (line + 1) + ": '" + Texts.quote(token) + "' is not a 64-bit hex number", e);
+            throw new ImportException(file + ": line " + (line + 1) + ": " + Texts.quote(token) + " is not a 64-bit hex number", e);
         }
     }
 
@@ -461,7 +462,7 @@ public final class SysfsImporter {
         }
         Optional<byte[]> release = tree.read(SysfsLayout.OSRELEASE);
         if (release.isPresent()) {
-            m = m.withKernelRelease(Optional.of(Texts.attribute(release.get())));
+            m = m.withKernelRelease(Optional.of(attribute(release.get())));
         }
         if (groups.isPresent()) {
             boolean active = !tree.list(SysfsLayout.IOMMU_GROUPS).orElse(List.of()).isEmpty();
@@ -499,7 +500,7 @@ public final class SysfsImporter {
         }
 
         Optional<String> text(String name) throws ImportException {
-            return bytes(name).map(Texts::attribute);
+            return bytes(name).map(SysfsImporter::attribute);
         }
 
         Optional<String> linkName(String name) throws ImportException {
@@ -525,7 +526,7 @@ public final class SysfsImporter {
             Matcher m = HEX.matcher(t.get());
             if (!m.matches() || Long.parseUnsignedLong(m.group(1), 16) > max) {
                 throw new ImportException(tree.describe(dir + "/" + name) + ": expected a hex number up to 0x"
-                        + Long.toHexString(max) + ", found '" + Texts.quote(t.get()) + "'");
+                        + Long.toHexString(max) + ", found " + Texts.quote(t.get()));
             }
             return OptionalLong.of(Long.parseLong(m.group(1), 16));
         }
@@ -546,7 +547,7 @@ public final class SysfsImporter {
             }
             if (v < min || v > max) {
                 throw new ImportException(tree.describe(dir + "/" + name) + ": expected a decimal number from " + min
-                        + " to " + max + ", found '" + Texts.quote(t.get()) + "'");
+                        + " to " + max + ", found " + Texts.quote(t.get()));
             }
             return OptionalLong.of(v);
         }
@@ -562,9 +563,14 @@ public final class SysfsImporter {
                 return OptionalDouble.of(Double.parseDouble(m.group(1)));
             }
             if (!t.get().regionMatches(true, 0, "Unknown", 0, 7)) {
-                b.problem(name + ": unrecognised link speed '" + Texts.quote(t.get()) + "'");
+                b.problem(name + ": unrecognised link speed " + Texts.quote(t.get()));
             }
             return OptionalDouble.of(0);
         }
+    }
+
+    /** Attribute bytes as text without surrounding white space. */
+    private static String attribute(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8).strip();
     }
 }

@@ -17,6 +17,8 @@ import java.util.function.Predicate;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * A capture tarball read into memory: gzip, bzip2 or uncompressed tar, recognised by its magic
  * bytes (the file name does not matter).

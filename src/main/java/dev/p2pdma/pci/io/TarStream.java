@@ -8,6 +8,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.p2pdma.doc.Texts;
+
 /**
  * A streaming reader of tar archives: POSIX ustar headers (with the name prefix), GNU long names
  * and link names ({@code L}, {@code K}) and PAX extended headers ({@code x}: {@code path},
@@ -186,7 +188,7 @@ final class TarStream {
 
     private static long paxSize(String text) throws IOException {
         if (!text.matches("[0-9]{1,18}")) {
-            throw new IOException("malformed PAX size '" + Texts.quote(text) + "'");
+            throw new IOException("malformed PAX size " + Texts.quote(text));
         }
         return Long.parseLong(text);
     }

@@ -1,6 +1,5 @@
 package dev.p2pdma.pci.io;
 
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -13,6 +12,10 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.p2pdma.doc.DocNode;
+import dev.p2pdma.doc.DocReader;
+import dev.p2pdma.doc.DocumentException;
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.Bar;
@@ -29,8 +32,9 @@ import dev.p2pdma.pci.PortType;
 import dev.p2pdma.pci.TopologyException;
 
 /**
- * Turns the {@link DocNode} tree of one topology file into a {@link PciTopology}, checking every
- * field's name, type and range and naming the file, line and device in each error.
+ * Turns the {@link DocNode} tree of one topology file into a {@link PciTopology} through the one
+ * document reader ({@link DocReader}), checking every field's name, type and range and naming the
+ * file, line and device in each error.
  *
  * <p>One instance per read; not thread-safe.
  */
@@ -62,13 +66,11 @@ final class TopologyDocumentDecoder {
     private static final Pattern ID_PAIR = Pattern.compile("([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})");
     /** A host bridge name, {@code pci0000:00} (the {@code pci} prefix may be left out). */
     private static final Pattern HOST_BRIDGE = Pattern.compile("(?:pci)?([0-9a-fA-F]{1,8}):([0-9a-fA-F]{1,2})");
-    /** A hex number string. */
-    private static final Pattern HEX = Pattern.compile("0[xX]([0-9a-fA-F]{1,16})");
-    /** Largest unsigned 64-bit value. */
-    private static final BigInteger U64_MAX = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+    /** What a topology file is, for messages about a file that is not one. */
+    private static final String KIND = TopologyFileFormat.DOCUMENT_VERSION + " topology file";
 
-    /** The file's name, for messages. */
-    private final String file;
+    /** Typed access to the file's fields. */
+    private final DocReader r;
     /** Every device's line, by address; also finds duplicates. */
     private final Map<PciAddress, Integer> deviceLines = new HashMap<>();
     /** The functions in document order, with where they hang. */
@@ -95,24 +97,24 @@ final class TopologyDocumentDecoder {
     private record Expected(String parentName, Optional<PciFunction.BusRange> range, int domain, boolean rootBus) {
     }
 
+    /** A decoder for one read of {@code file}. */
     TopologyDocumentDecoder(String file) {
-        this.file = file;
+        this.r = new DocReader(file, KIND, DocReader.Numbers.INTEGERS);
     }
 
     /** Decodes the whole document. */
-    PciTopology decode(DocNode root) throws ImportException {
+    PciTopology decode(DocNode root) throws DocumentException {
         if (!(root instanceof DocNode.Mapping doc)) {
-            throw new ImportException("not a p2pdma topology file: the document is " + Messages.kindOf(root)
-                    + ", expected a mapping starting with 'format: " + TopologyFileFormat.DOCUMENT_VERSION + "'"
-                    + Messages.at(file, root.line()));
+            throw r.error(root.line(), "not a p2pdma topology file: the document is " + root.shape()
+                    + ", expected a mapping starting with 'format: " + TopologyFileFormat.DOCUMENT_VERSION + "'");
         }
         checkFormat(doc);
-        allowOnly(doc, DOCUMENT_FIELDS, "the document");
-        MachineInfo machine = optional(doc, "machine").isPresent()
-                ? machine(mapping(doc.fields().get("machine"), "the document"))
+        r.allowOnly(doc, DOCUMENT_FIELDS, "the document");
+        MachineInfo machine = r.optional(doc, "machine").isPresent()
+                ? machine(r.mapping(doc.fields().get("machine"), "the document"))
                 : MachineInfo.unknown("");
         Map<HostBridge, Integer> bridgeLines = new LinkedHashMap<>();
-        for (DocNode item : list(doc, "host_bridges", "the document")) {
+        for (DocNode item : r.list(doc, "host_bridges", "the document")) {
             hostBridge(item, bridgeLines);
         }
         checkVirtualFunctions();
@@ -131,47 +133,45 @@ final class TopologyDocumentDecoder {
                 Optional<PciAddress> a = PciAddress.tryParse(msg.substring(0, colon));
                 line = a.map(deviceLines::get).orElse(0);
             }
-            throw new ImportException(Messages.oneLine(msg) + Messages.at(file, line));
+            throw r.error(line, Texts.oneLine(msg));
         }
     }
 
-    private void checkFormat(DocNode.Mapping doc) throws ImportException {
+    private void checkFormat(DocNode.Mapping doc) throws DocumentException {
         DocNode.Field f = doc.fields().get("format");
         String expected = "'format: " + TopologyFileFormat.DOCUMENT_VERSION + "'";
         if (f == null) {
-            throw new ImportException("not a p2pdma topology file: no 'format' field (expected " + expected + ")"
-                    + Messages.at(file, doc.line()));
+            throw r.error(doc.line(), "not a p2pdma topology file: no 'format' field (expected " + expected + ")");
         }
         String v = f.value() instanceof DocNode.Scalar s && s.kind() == DocNode.ScalarKind.STRING ? s.text() : "";
         if (v.equals(TopologyFileFormat.DOCUMENT_VERSION)) {
             return;
         }
         if (v.startsWith(TopologyFileFormat.MARKER)) {
-            throw new ImportException("unsupported topology format version " + Messages.quote(v) + ": this p2pdma reads "
-                    + TopologyFileFormat.DOCUMENT_VERSION + Messages.at(file, f.line()));
+            throw r.error(f.line(), "unsupported topology format version " + Texts.quote(v) + ": this p2pdma reads "
+                    + TopologyFileFormat.DOCUMENT_VERSION);
         }
-        throw new ImportException("not a p2pdma topology file: 'format' is " + f.value().describe() + ", expected " + expected
-                + Messages.at(file, f.line()));
+        throw r.error(f.line(), "not a p2pdma topology file: 'format' is " + f.value().describe() + ", expected " + expected);
     }
 
     // ---------------------------------------------------------------- machine
 
-    private MachineInfo machine(DocNode.Mapping m) throws ImportException {
+    private MachineInfo machine(DocNode.Mapping m) throws DocumentException {
         String ctx = "machine";
-        allowOnly(m, MACHINE_FIELDS, ctx);
-        MachineInfo info = MachineInfo.unknown(optionalString(m, "source", ctx).orElse(""));
-        if (optional(m, "cpu").isPresent()) {
-            DocNode.Mapping c = mapping(m.fields().get("cpu"), ctx);
-            allowOnly(c, CPU_FIELDS, "machine cpu");
-            String vendor = requiredString(c, "vendor", "machine cpu");
+        r.allowOnly(m, MACHINE_FIELDS, ctx);
+        MachineInfo info = MachineInfo.unknown(r.optionalString(m, "source", ctx).orElse(""));
+        if (r.optional(m, "cpu").isPresent()) {
+            DocNode.Mapping c = r.mapping(m.fields().get("cpu"), ctx);
+            r.allowOnly(c, CPU_FIELDS, "machine cpu");
+            String vendor = r.string(r.required(c, "vendor", "machine cpu"), "machine cpu");
             int family = (int) requiredNumber(c, "family", "machine cpu", 0, CpuInfo.MAX_FAMILY, true);
-            String model = optionalString(c, "model_name", "machine cpu").orElse("");
+            String model = r.optionalString(c, "model_name", "machine cpu").orElse("");
             info = info.withCpu(Optional.of(new CpuInfo(vendor, family, model)));
         }
-        info = info.withCmdline(optionalString(m, "cmdline", ctx));
-        info = info.withKernelRelease(optionalString(m, "kernel", ctx));
+        info = info.withCmdline(r.optionalString(m, "cmdline", ctx));
+        info = info.withKernelRelease(r.optionalString(m, "kernel", ctx));
         Optional<Boolean> iommu = Optional.empty();
-        Optional<DocNode.Field> io = optional(m, "iommu");
+        Optional<DocNode.Field> io = r.optional(m, "iommu");
         if (io.isPresent()) {
             DocNode v = io.get().value();
             String text = v instanceof DocNode.Scalar s && (s.kind() == DocNode.ScalarKind.STRING || s.kind() == DocNode.ScalarKind.BOOLEAN)
@@ -179,27 +179,26 @@ final class TopologyDocumentDecoder {
             iommu = switch (text) {
                 case "on", "true" -> Optional.of(true);
                 case "off", "false" -> Optional.of(false);
-                default -> throw new ImportException("field 'iommu' of machine must be 'on' or 'off', got " + v.describe()
-                        + Messages.at(file, io.get().line()));
+                default -> throw r.error(io.get(), "machine", "must be 'on' or 'off', got " + v.describe());
             };
         }
         Map<Integer, List<PciAddress>> groups = new TreeMap<>();
-        if (optional(m, "iommu_groups").isPresent()) {
-            DocNode.Mapping g = mapping(m.fields().get("iommu_groups"), ctx);
+        if (r.optional(m, "iommu_groups").isPresent()) {
+            DocNode.Mapping g = r.mapping(m.fields().get("iommu_groups"), ctx);
             for (DocNode.Field f : g.fields().values()) {
                 if (!f.name().matches("[0-9]{1,9}")) {
-                    throw new ImportException("iommu group number must be a decimal number, got " + Messages.quote(f.name())
-                            + " in machine iommu_groups" + Messages.at(file, f.line()));
+                    throw r.error(f.line(), "iommu group number must be a decimal number, got " + Texts.quote(f.name())
+                            + " in machine iommu_groups");
                 }
                 List<PciAddress> members = new ArrayList<>();
-                for (DocNode item : list(g, f.name(), "machine iommu_groups")) {
+                for (DocNode item : r.list(g, f.name(), "machine iommu_groups")) {
                     members.add(address(item, "member of iommu group " + f.name()));
                 }
                 groups.put(Integer.parseInt(f.name()), members);
             }
         }
         info = info.withIommu(iommu, groups);
-        for (String note : stringList(m, "notes", ctx)) {
+        for (String note : r.strings(m, "notes", ctx)) {
             info = info.withNote(note);
         }
         return info;
@@ -207,55 +206,54 @@ final class TopologyDocumentDecoder {
 
     // ---------------------------------------------------------------- host bridges and devices
 
-    private void hostBridge(DocNode node, Map<HostBridge, Integer> bridgeLines) throws ImportException {
-        DocNode.Mapping m = mapping(node, "a host bridge entry");
+    private void hostBridge(DocNode node, Map<HostBridge, Integer> bridgeLines) throws DocumentException {
+        DocNode.Mapping m = r.mapping(node, "a host bridge entry");
         String where = "host bridge at line " + m.line();
-        String early = optional(m, "name")
+        String early = r.optional(m, "name")
                 .filter(f -> f.value() instanceof DocNode.Scalar s && HOST_BRIDGE.matcher(s.text().strip()).matches())
                 .map(f -> "host bridge " + ((DocNode.Scalar) f.value()).text().strip()).orElse(where);
-        allowOnly(m, HOST_BRIDGE_FIELDS, early);
-        DocNode.Field nameField = required(m, "name", where);
-        String name = string(nameField, where);
+        r.allowOnly(m, HOST_BRIDGE_FIELDS, early);
+        DocNode.Field nameField = r.required(m, "name", where);
+        String name = r.string(nameField, where);
         Matcher mt = HOST_BRIDGE.matcher(name.strip());
         if (!mt.matches()) {
-            throw new ImportException("malformed host bridge name " + Messages.quote(name) + " (expected pciDDDD:BB, e.g. pci0000:00)"
-                    + Messages.at(file, nameField.line()));
+            throw r.error(nameField.line(), "malformed host bridge name " + Texts.quote(name) + " (expected pciDDDD:BB, e.g. pci0000:00)");
         }
         HostBridge hb = new HostBridge((int) Long.parseLong(mt.group(1), 16), Integer.parseInt(mt.group(2), 16));
         String ctx = "host bridge " + hb.name();
         Integer before = bridgeLines.putIfAbsent(hb, nameField.line());
         if (before != null) {
-            throw new ImportException("duplicate " + ctx + ", first at line " + before + Messages.at(file, nameField.line()));
+            throw r.error(nameField.line(), "duplicate " + ctx + ", first at line " + before);
         }
         Expected expected = new Expected(ctx, Optional.of(new PciFunction.BusRange(hb.rootBus(), hb.rootBus())), hb.domain(), true);
-        for (DocNode item : list(m, "devices", ctx)) {
+        for (DocNode item : r.list(m, "devices", ctx)) {
             device(item, new Parent.RootBus(hb), expected, ctx);
         }
     }
 
-    private void device(DocNode node, Parent parent, Expected expected, String parentCtx) throws ImportException {
-        DocNode.Mapping m = mapping(node, "a device entry under " + parentCtx);
+    private void device(DocNode node, Parent parent, Expected expected, String parentCtx) throws DocumentException {
+        DocNode.Mapping m = r.mapping(node, "a device entry under " + parentCtx);
         // name the device in messages as soon as possible, even before its address is checked
-        String early = optional(m, "address")
+        String early = r.optional(m, "address")
                 .flatMap(f -> f.value() instanceof DocNode.Scalar s ? PciAddress.tryParse(s.text()) : Optional.empty())
                 .map(a -> "device " + a).orElse("device at line " + m.line());
-        allowOnly(m, DEVICE_FIELDS, early);
-        DocNode.Field addressField = required(m, "address", "device at line " + m.line());
+        r.allowOnly(m, DEVICE_FIELDS, early);
+        DocNode.Field addressField = r.required(m, "address", "device at line " + m.line());
         PciAddress address = address(addressField.value(), "device at line " + m.line());
         String ctx = "device " + address;
         if (address.domain() != expected.domain()) {
-            throw new ImportException(ctx + " is in domain " + address.domainText() + " but nested below " + expected.parentName()
-                    + " of domain " + new PciAddress(expected.domain(), 0, 0, 0).domainText() + Messages.at(file, addressField.line()));
+            throw r.error(addressField.line(), ctx + " is in domain " + address.domainText() + " but nested below " + expected.parentName()
+                    + " of domain " + new PciAddress(expected.domain(), 0, 0, 0).domainText());
         }
         Integer before = deviceLines.putIfAbsent(address, m.line());
         if (before != null) {
-            throw new ImportException("duplicate " + ctx + ", first at line " + before + Messages.at(file, addressField.line()));
+            throw r.error(addressField.line(), "duplicate " + ctx + ", first at line " + before);
         }
         PciFunction.Builder b = PciFunction.builder(address);
-        DocNode.Field id = required(m, "id", ctx);
+        DocNode.Field id = r.required(m, "id", ctx);
         int[] ids = idPair(id, ctx);
         b.ids(ids[0], ids[1]);
-        Optional<DocNode.Field> sub = optional(m, "subsystem");
+        Optional<DocNode.Field> sub = r.optional(m, "subsystem");
         if (sub.isPresent()) {
             int[] s = idPair(sub.get(), ctx);
             b.subsystem(s[0], s[1]);
@@ -263,76 +261,73 @@ final class TopologyDocumentDecoder {
         b.classCode((int) requiredNumber(m, "class", ctx, 0, 0xffffff, true));
         optionalNumber(m, "revision", ctx, 0, 0xff, true).ifPresent(r -> b.revision(r.intValue()));
         optionalNumber(m, "header_type", ctx, 0, 0xff, true).ifPresent(h -> b.headerType(h.intValue()));
-        Optional<DocNode.Field> port = optional(m, "port");
+        Optional<DocNode.Field> port = r.optional(m, "port");
         if (port.isPresent()) {
             b.portType(portType(port.get(), ctx));
         }
-        optionalString(m, "description", ctx).ifPresent(b::description);
-        optionalString(m, "driver", ctx).ifPresent(b::driver);
+        r.optionalString(m, "description", ctx).ifPresent(b::description);
+        r.optionalString(m, "driver", ctx).ifPresent(b::driver);
         optionalNumber(m, "numa_node", ctx, -1, Integer.MAX_VALUE, false).ifPresent(n -> b.numaNode(n.intValue()));
         optionalNumber(m, "iommu_group", ctx, 0, Integer.MAX_VALUE, false).ifPresent(g -> b.iommuGroup(g.intValue()));
         Optional<Long> secondary = optionalNumber(m, "secondary_bus", ctx, 0, 0xff, true);
         Optional<Long> subordinate = optionalNumber(m, "subordinate_bus", ctx, 0, 0xff, true);
         if (subordinate.isPresent() && secondary.isEmpty()) {
-            throw new ImportException("field 'subordinate_bus' of " + ctx + " needs a 'secondary_bus' too"
-                    + Messages.at(file, m.fields().get("subordinate_bus").line()));
+            throw r.error(m.fields().get("subordinate_bus"), ctx, "needs a 'secondary_bus' too");
         }
         if (secondary.isPresent()) {
             checkBusRange(address, secondary.get().intValue(), subordinate.orElse(secondary.get()).intValue(),
                     m.fields().get("secondary_bus").line());
         }
         secondary.ifPresent(s -> b.busRange(s.intValue(), subordinate.orElse(s).intValue()));
-        if (optional(m, "link").isPresent()) {
-            b.link(link(mapping(m.fields().get("link"), ctx), ctx));
+        if (r.optional(m, "link").isPresent()) {
+            b.link(link(r.mapping(m.fields().get("link"), ctx), ctx));
         }
-        Optional<DocNode.Field> acs = optional(m, "acs");
+        Optional<DocNode.Field> acs = r.optional(m, "acs");
         if (acs.isPresent()) {
             b.acs(acs(acs.get(), ctx));
         }
-        Optional<DocNode.Field> physfn = optional(m, "physfn");
+        Optional<DocNode.Field> physfn = r.optional(m, "physfn");
         if (physfn.isPresent()) {
             b.physfn(address(physfn.get().value(), "field 'physfn' of " + ctx));
         }
         List<PciAddress> vfs = new ArrayList<>();
-        for (DocNode item : list(m, "virtfns", ctx)) {
+        for (DocNode item : r.list(m, "virtfns", ctx)) {
             vfs.add(address(item, "field 'virtfns' of " + ctx));
         }
         b.virtfns(vfs);
-        if (optional(m, "p2pmem").isPresent()) {
-            DocNode.Mapping p = mapping(m.fields().get("p2pmem"), ctx);
+        if (r.optional(m, "p2pmem").isPresent()) {
+            DocNode.Mapping p = r.mapping(m.fields().get("p2pmem"), ctx);
             String pctx = "p2pmem of " + ctx;
-            allowOnly(p, P2PMEM_FIELDS, pctx);
+            r.allowOnly(p, P2PMEM_FIELDS, pctx);
             long sizeBytes = requiredNumber(p, "size", pctx, 0, Long.MAX_VALUE, false);
             long availableBytes = requiredNumber(p, "available", pctx, 0, Long.MAX_VALUE, false);
             if (availableBytes > sizeBytes) {
-                throw new ImportException(pctx + ": available " + availableBytes + " is more than its size " + sizeBytes
-                        + Messages.at(file, p.fields().get("available").line()));
+                throw r.error(p.fields().get("available").line(), pctx + ": available " + availableBytes + " is more than its size " + sizeBytes);
             }
-            b.p2pmem(new P2pMemInfo(sizeBytes, availableBytes, requiredBoolean(p, "published", pctx)));
+            b.p2pmem(new P2pMemInfo(sizeBytes, availableBytes, r.bool(r.required(p, "published", pctx), pctx)));
         }
         List<Bar> bars = new ArrayList<>();
         Map<Integer, Integer> barLines = new HashMap<>();
-        for (DocNode item : list(m, "bars", ctx)) {
+        for (DocNode item : r.list(m, "bars", ctx)) {
             Bar bar = bar(item, ctx);
             Integer first = barLines.putIfAbsent(bar.index(), item.line());
             if (first != null) {
-                throw new ImportException("BAR " + bar.index() + " of " + ctx + " is listed twice, first at line " + first
-                        + Messages.at(file, item.line()));
+                throw r.error(item.line(), "BAR " + bar.index() + " of " + ctx + " is listed twice, first at line " + first);
             }
             checkOverlap(bar, bars, ctx, item.line());
             bars.add(bar);
         }
         b.bars(bars);
-        List<String> problems = stringList(m, "problems", ctx);
+        List<String> problems = r.strings(m, "problems", ctx);
         problems.forEach(b::problem);
-        if (optional(m, "config").isPresent()) {
-            b.config(config(mapping(m.fields().get("config"), ctx), ctx));
+        if (r.optional(m, "config").isPresent()) {
+            b.config(config(r.mapping(m.fields().get("config"), ctx), ctx));
         }
         nestingProblem(address, physfn.isPresent(), expected).filter(p -> !problems.contains(p)).ifPresent(b::problem);
         PciFunction f = b.build();
         placed.add(new Placed(f, parent, m.line()));
         Expected below = new Expected("bridge " + address, f.busRange(), address.domain(), false);
-        for (DocNode item : list(m, "children", ctx)) {
+        for (DocNode item : r.list(m, "children", ctx)) {
             device(item, new Parent.Bridge(address), below, ctx);
         }
     }
@@ -364,23 +359,21 @@ final class TopologyDocumentDecoder {
     }
 
     /** A bridge's bus range must be a range (secondary not above subordinate) and must not hold the bridge's own bus as its secondary. */
-    private void checkBusRange(PciAddress bridge, int secondary, int subordinate, int line) throws ImportException {
+    private void checkBusRange(PciAddress bridge, int secondary, int subordinate, int line) throws DocumentException {
         if (secondary > subordinate) {
-            throw new ImportException(String.format("bridge %s: secondary bus %02x is above its subordinate bus %02x", bridge, secondary, subordinate)
-                    + Messages.at(file, line));
+            throw r.error(line, String.format("bridge %s: secondary bus %02x is above its subordinate bus %02x", bridge, secondary, subordinate));
         }
         if (secondary == bridge.bus()) {
-            throw new ImportException(String.format("bridge %s: secondary bus %02x is its own bus: a bridge cannot sit on the bus below it",
-                    bridge, secondary) + Messages.at(file, line));
+            throw r.error(line, String.format("bridge %s: secondary bus %02x is its own bus: a bridge cannot sit on the bus below it",
+                    bridge, secondary));
         }
     }
 
     /** Two BARs of one function in the same address space (memory or I/O) cannot share an address. */
-    private void checkOverlap(Bar bar, List<Bar> earlier, String ctx, int line) throws ImportException {
+    private void checkOverlap(Bar bar, List<Bar> earlier, String ctx, int line) throws DocumentException {
         for (Bar e : earlier) {
             if (e.memory() == bar.memory() && overlap(e, bar)) {
-                throw new ImportException("BAR " + bar.index() + " of " + ctx + " " + span(bar) + " overlaps its BAR " + e.index() + " " + span(e)
-                        + Messages.at(file, line));
+                throw r.error(line, "BAR " + bar.index() + " of " + ctx + " " + span(bar) + " overlaps its BAR " + e.index() + " " + span(e));
             }
         }
     }
@@ -444,77 +437,68 @@ final class TopologyDocumentDecoder {
         return out;
     }
 
-    private void checkVirtualFunctions() throws ImportException {
+    private void checkVirtualFunctions() throws DocumentException {
         for (Placed p : placed) {
             PciFunction f = p.function();
             Optional<PciAddress> pf = f.physfn();
             if (pf.isPresent() && !deviceLines.containsKey(pf.get())) {
-                throw new ImportException("physfn " + pf.get() + " of device " + f.address() + " is not in the file"
-                        + Messages.at(file, p.line()));
+                throw r.error(p.line(), "physfn " + pf.get() + " of device " + f.address() + " is not in the file");
             }
             for (PciAddress vf : f.virtfns()) {
                 if (!deviceLines.containsKey(vf)) {
-                    throw new ImportException("virtfn " + vf + " of device " + f.address() + " is not in the file"
-                            + Messages.at(file, p.line()));
+                    throw r.error(p.line(), "virtfn " + vf + " of device " + f.address() + " is not in the file");
                 }
             }
         }
     }
 
-    private PortType portType(DocNode.Field f, String ctx) throws ImportException {
-        String s = string(f, ctx);
-        for (PortType t : PortType.values()) {
-            if (TopologyFileWriter.portName(t).equals(s)) {
-                return t;
-            }
-        }
+    private PortType portType(DocNode.Field f, String ctx) throws DocumentException {
         List<String> names = new ArrayList<>();
         for (PortType t : PortType.values()) {
             names.add(TopologyFileWriter.portName(t));
         }
-        throw new ImportException("field 'port' of " + ctx + " must be one of " + String.join(", ", names) + "; got "
-                + Messages.quote(s) + Messages.at(file, f.line()));
+        return PortType.values()[names.indexOf(r.choice(f, ctx, names))];
     }
 
-    private LinkInfo link(DocNode.Mapping m, String ctx) throws ImportException {
+    private LinkInfo link(DocNode.Mapping m, String ctx) throws DocumentException {
         String lctx = "link of " + ctx;
-        allowOnly(m, LINK_FIELDS, lctx);
+        r.allowOnly(m, LINK_FIELDS, lctx);
         LinkText.Part max = linkPart(m, "max", lctx);
         LinkText.Part cur = linkPart(m, "current", lctx);
         return new LinkInfo(max.speedGtps(), max.width(), cur.speedGtps(), cur.width());
     }
 
-    private LinkText.Part linkPart(DocNode.Mapping m, String name, String ctx) throws ImportException {
-        Optional<DocNode.Field> f = optional(m, name);
+    private LinkText.Part linkPart(DocNode.Mapping m, String name, String ctx) throws DocumentException {
+        Optional<DocNode.Field> f = r.optional(m, name);
         if (f.isEmpty()) {
             return new LinkText.Part(0, 0);
         }
         try {
-            return LinkText.parse(string(f.get(), ctx));
+            return LinkText.parse(r.string(f.get(), ctx));
         } catch (IllegalArgumentException e) {
-            throw new ImportException("field '" + name + "' of " + ctx + ": " + e.getMessage() + Messages.at(file, f.get().line()));
+            throw r.error(f.get(), ctx, "is refused: " + e.getMessage());
         }
     }
 
-    private AcsState acs(DocNode.Field f, String ctx) throws ImportException {
+    private AcsState acs(DocNode.Field f, String ctx) throws DocumentException {
         String actx = "acs of " + ctx;
         if (f.value() instanceof DocNode.Scalar s && s.kind() == DocNode.ScalarKind.STRING && s.text().equals("absent")) {
             return AcsState.ABSENT;
         }
         if (!(f.value() instanceof DocNode.Mapping m)) {
-            throw new ImportException("field 'acs' of " + ctx + " must be 'absent', {cap: ..., ctrl: ...} or {unknown: reason}, got "
-                    + f.value().describe() + Messages.at(file, f.line()));
+            throw r.error(f, ctx, "must be 'absent', {cap: ..., ctrl: ...} or {unknown: reason}, got "
+                    + f.value().describe());
         }
         if (m.fields().containsKey("unknown")) {
-            allowOnly(m, Set.of("unknown"), actx);
-            return new AcsState.Unknown(requiredString(m, "unknown", actx));
+            r.allowOnly(m, Set.of("unknown"), actx);
+            return new AcsState.Unknown(r.string(r.required(m, "unknown", actx), actx));
         }
-        allowOnly(m, ACS_FIELDS, actx);
-        return new AcsState.Present(acsBits(required(m, "cap", actx), actx), acsBits(required(m, "ctrl", actx), actx));
+        r.allowOnly(m, ACS_FIELDS, actx);
+        return new AcsState.Present(acsBits(r.required(m, "cap", actx), actx), acsBits(r.required(m, "ctrl", actx), actx));
     }
 
     /** An ACS register: a 16-bit number, or a list of bit names such as [SV, RR, CR, UF]. */
-    private int acsBits(DocNode.Field f, String ctx) throws ImportException {
+    private int acsBits(DocNode.Field f, String ctx) throws DocumentException {
         if (!(f.value() instanceof DocNode.Sequence seq)) {
             return (int) number(f, ctx, 0, 0xffff, true);
         }
@@ -523,74 +507,55 @@ final class TopologyDocumentDecoder {
             String name = item instanceof DocNode.Scalar s && s.kind() == DocNode.ScalarKind.STRING ? s.text().strip().toUpperCase(Locale.ROOT) : "";
             int bit = Acs.bitNames(Acs.ALL_BITS).indexOf(name);
             if (bit < 0) {
-                throw new ImportException("field '" + f.name() + "' of " + ctx + ": unknown ACS bit " + item.describe()
-                        + " (known: " + String.join(", ", Acs.bitNames(Acs.ALL_BITS)) + ")" + Messages.at(file, item.line()));
+                throw r.error(new DocNode.Field(f.name(), item.line(), item), ctx, "has an unknown ACS bit " + item.describe()
+                        + " (known: " + String.join(", ", Acs.bitNames(Acs.ALL_BITS)) + ")");
             }
             bits |= 1 << bit;
         }
         return bits;
     }
 
-    private Bar bar(DocNode node, String ctx) throws ImportException {
-        DocNode.Mapping m = mapping(node, "a BAR entry of " + ctx);
+    private Bar bar(DocNode node, String ctx) throws DocumentException {
+        DocNode.Mapping m = r.mapping(node, "a BAR entry of " + ctx);
         String bctx = "BAR at line " + m.line() + " of " + ctx;
-        allowOnly(m, BAR_FIELDS, bctx);
+        r.allowOnly(m, BAR_FIELDS, bctx);
         int index = (int) requiredNumber(m, "index", bctx, 0, 5, false);
         bctx = "BAR " + index + " of " + ctx;
-        DocNode.Field typeField = required(m, "type", bctx);
-        String type = string(typeField, bctx);
-        boolean memory;
-        boolean is64;
-        switch (type) {
-            case "io" -> {
-                memory = false;
-                is64 = false;
-            }
-            case "mem32" -> {
-                memory = true;
-                is64 = false;
-            }
-            case "mem64" -> {
-                memory = true;
-                is64 = true;
-            }
-            default -> throw new ImportException("field 'type' of " + bctx + " must be io, mem32 or mem64; got " + Messages.quote(type)
-                    + Messages.at(file, typeField.line()));
-        }
-        long address = unsigned64(required(m, "address", bctx), bctx);
+        DocNode.Field typeField = r.required(m, "type", bctx);
+        String type = r.choice(typeField, bctx, List.of("io", "mem32", "mem64"));
+        boolean memory = !type.equals("io");
+        boolean is64 = type.equals("mem64");
+        long address = r.unsigned64(r.required(m, "address", bctx), bctx);
         long size = requiredNumber(m, "size", bctx, 1, Long.MAX_VALUE, true);
         if (Long.compareUnsigned(address + (size - 1), address) < 0) {
-            throw new ImportException(bctx + ": address 0x" + Long.toHexString(address) + " plus size 0x" + Long.toHexString(size)
-                    + " goes past the top of the 64-bit address space (2^64)" + Messages.at(file, m.line()));
+            throw r.error(m.line(), bctx + ": address 0x" + Long.toHexString(address) + " plus size 0x" + Long.toHexString(size)
+                    + " goes past the top of the 64-bit address space (2^64)");
         }
-        boolean prefetchable = optional(m, "prefetchable").isPresent() && requiredBoolean(m, "prefetchable", bctx);
+        boolean prefetchable = r.optional(m, "prefetchable").isPresent() && r.bool(r.required(m, "prefetchable", bctx), bctx);
         return new Bar(index, address, size, memory, is64, prefetchable);
     }
 
-    private byte[] config(DocNode.Mapping m, String ctx) throws ImportException {
+    private byte[] config(DocNode.Mapping m, String ctx) throws DocumentException {
         String cctx = "config of " + ctx;
-        allowOnly(m, CONFIG_FIELDS, cctx);
+        r.allowOnly(m, CONFIG_FIELDS, cctx);
         int length = (int) requiredNumber(m, "length", cctx, 0, ConfigRows.MAX_LENGTH, false);
         byte[] bytes = new byte[length];
         int next = 0;
-        for (DocNode item : list(m, "rows", cctx)) {
+        for (DocNode item : r.list(m, "rows", cctx)) {
             if (!(item instanceof DocNode.Scalar s) || s.kind() != DocNode.ScalarKind.STRING) {
-                throw new ImportException("a row of " + cctx + " must be a string like '000: 86 80 c0 29', got " + item.describe()
-                        + Messages.at(file, item.line()));
+                throw r.error(item.line(), "a row of " + cctx + " must be a string like '000: 86 80 c0 29', got " + item.describe());
             }
             ConfigRows.Row row;
             try {
                 row = ConfigRows.parse(s.text());
             } catch (IllegalArgumentException e) {
-                throw new ImportException(e.getMessage() + " in " + cctx + Messages.at(file, item.line()));
+                throw r.error(item.line(), e.getMessage() + " in " + cctx);
             }
             if (row.offset() < next) {
-                throw new ImportException(String.format("config row 0x%03x of %s is out of order or repeated", row.offset(), ctx)
-                        + Messages.at(file, item.line()));
+                throw r.error(item.line(), String.format("config row 0x%03x of %s is out of order or repeated", row.offset(), ctx));
             }
             if (row.offset() + row.bytes().length > length) {
-                throw new ImportException(String.format("config row 0x%03x of %s goes past its length %d", row.offset(), ctx, length)
-                        + Messages.at(file, item.line()));
+                throw r.error(item.line(), String.format("config row 0x%03x of %s goes past its length %d", row.offset(), ctx, length));
             }
             System.arraycopy(row.bytes(), 0, bytes, row.offset(), row.bytes().length);
             next = row.offset() + ConfigRows.ROW_BYTES;
@@ -598,188 +563,37 @@ final class TopologyDocumentDecoder {
         return bytes;
     }
 
-    // ---------------------------------------------------------------- typed field access
+    // ---------------------------------------------------------------- field access (the one reader, plus topology values)
 
-    /** Refuses fields outside {@code known}, suggesting the closest known name. */
-    private void allowOnly(DocNode.Mapping m, Set<String> known, String ctx) throws ImportException {
-        for (DocNode.Field f : m.fields().values()) {
-            if (!known.contains(f.name())) {
-                String hint = known.stream().filter(k -> isLikelyTypo(k, f.name())).sorted()
-                        .findFirst().map(k -> ", did you mean '" + k + "'?").orElse("");
-                throw new ImportException("unknown field " + Messages.quote(f.name()) + " in " + ctx + hint + Messages.at(file, f.line()));
-            }
-        }
+    private long requiredNumber(DocNode.Mapping m, String name, String ctx, long min, long max, boolean hex) throws DocumentException {
+        return number(r.required(m, name, ctx), ctx, min, max, hex);
     }
 
-    /** Close enough to suggest: at most two edits, and fewer than half the shorter name. */
-    private static boolean isLikelyTypo(String known, String given) {
-        int d = editDistance(known, given);
-        return d <= 2 && 2 * d < Math.min(known.length(), given.length());
-    }
-
-    private static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
-    }
-
-    /** The field, unless it is missing or null (a null value counts as left out). */
-    private static Optional<DocNode.Field> optional(DocNode.Mapping m, String name) {
-        DocNode.Field f = m.fields().get(name);
-        if (f == null || (f.value() instanceof DocNode.Scalar s && s.kind() == DocNode.ScalarKind.NULL)) {
-            return Optional.empty();
-        }
-        return Optional.of(f);
-    }
-
-    private DocNode.Field required(DocNode.Mapping m, String name, String ctx) throws ImportException {
-        return optional(m, name).orElseThrow(() -> new ImportException("missing field '" + name + "' in " + ctx + Messages.at(file, m.line())));
-    }
-
-    private DocNode.Mapping mapping(DocNode node, String ctx) throws ImportException {
-        if (node instanceof DocNode.Mapping m) {
-            return m;
-        }
-        throw new ImportException("expected a mapping for " + ctx + ", got " + node.describe() + Messages.at(file, node.line()));
-    }
-
-    private DocNode.Mapping mapping(DocNode.Field f, String ctx) throws ImportException {
-        if (f.value() instanceof DocNode.Mapping m) {
-            return m;
-        }
-        throw new ImportException("field '" + f.name() + "' of " + ctx + " must be a mapping, got " + f.value().describe()
-                + Messages.at(file, f.line()));
-    }
-
-    /** The items of a list field; empty when it is missing or null. */
-    private List<DocNode> list(DocNode.Mapping m, String name, String ctx) throws ImportException {
-        Optional<DocNode.Field> f = optional(m, name);
-        if (f.isEmpty()) {
-            return List.of();
-        }
-        if (f.get().value() instanceof DocNode.Sequence s) {
-            return s.items();
-        }
-        throw new ImportException("field '" + name + "' of " + ctx + " must be a list, got " + f.get().value().describe()
-                + Messages.at(file, f.get().line()));
-    }
-
-    private List<String> stringList(DocNode.Mapping m, String name, String ctx) throws ImportException {
-        List<String> out = new ArrayList<>();
-        for (DocNode item : list(m, name, ctx)) {
-            out.add(string(new DocNode.Field(name, item.line(), item), ctx));
-        }
-        return out;
-    }
-
-    /** A string; numbers are taken as written ({@code kernel: 6.12}), booleans and containers are refused. */
-    private String string(DocNode.Field f, String ctx) throws ImportException {
-        if (f.value() instanceof DocNode.Scalar s && s.kind() != DocNode.ScalarKind.BOOLEAN && s.kind() != DocNode.ScalarKind.NULL) {
-            return s.text();
-        }
-        String hint = f.value() instanceof DocNode.Scalar ? " (put it in quotes)" : "";
-        throw new ImportException("field '" + f.name() + "' of " + ctx + " must be a string, got " + f.value().describe() + hint
-                + Messages.at(file, f.line()));
-    }
-
-    private Optional<String> optionalString(DocNode.Mapping m, String name, String ctx) throws ImportException {
-        Optional<DocNode.Field> f = optional(m, name);
-        return f.isEmpty() ? Optional.empty() : Optional.of(string(f.get(), ctx));
-    }
-
-    private String requiredString(DocNode.Mapping m, String name, String ctx) throws ImportException {
-        return string(required(m, name, ctx), ctx);
-    }
-
-    private boolean requiredBoolean(DocNode.Mapping m, String name, String ctx) throws ImportException {
-        DocNode.Field f = required(m, name, ctx);
-        if (f.value() instanceof DocNode.Scalar s && s.kind() == DocNode.ScalarKind.BOOLEAN) {
-            return Boolean.parseBoolean(s.text());
-        }
-        throw new ImportException("field '" + name + "' of " + ctx + " must be true or false, got " + f.value().describe()
-                + Messages.at(file, f.line()));
-    }
-
-    /**
-     * A whole number: a decimal integer, or a string {@code "0x..."} in hex (YAML's unquoted
-     * {@code 0x1d} is such a string).
-     */
-    private BigInteger integer(DocNode.Field f, String ctx, String range) throws ImportException {
-        if (f.value() instanceof DocNode.Scalar s) {
-            if (s.kind() == DocNode.ScalarKind.INTEGER) {
-                try {
-                    return new BigInteger(s.text().strip());
-                } catch (NumberFormatException e) {
-                    // falls through to the error below
-                }
-            } else if (s.kind() == DocNode.ScalarKind.STRING) {
-                Matcher m = HEX.matcher(s.text().strip());
-                if (m.matches()) {
-                    return new BigInteger(m.group(1), 16);
-                }
-            }
-        }
-        throw new ImportException("field '" + f.name() + "' of " + ctx + " must be a number " + range
-                + " (decimal, or hex written 0x...), got " + f.value().describe() + Messages.at(file, f.line()));
-    }
-
-    private long number(DocNode.Field f, String ctx, long min, long max, boolean hex) throws ImportException {
-        String range = hex ? String.format("0x%x..0x%x", min, max) : min + ".." + max;
-        BigInteger v = integer(f, ctx, range);
-        if (v.compareTo(BigInteger.valueOf(min)) < 0 || v.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw new ImportException("field '" + f.name() + "' of " + ctx + " must be " + range + ", got "
-                    + (hex && v.signum() >= 0 ? "0x" + v.toString(16) : v.toString()) + Messages.at(file, f.line()));
-        }
-        return v.longValue();
-    }
-
-    private long unsigned64(DocNode.Field f, String ctx) throws ImportException {
-        String range = "0x0..0xffffffffffffffff";
-        BigInteger v = integer(f, ctx, range);
-        if (v.signum() < 0 || v.compareTo(U64_MAX) > 0) {
-            throw new ImportException("field '" + f.name() + "' of " + ctx + " must be " + range + Messages.at(file, f.line()));
-        }
-        return v.longValue();
-    }
-
-    private long requiredNumber(DocNode.Mapping m, String name, String ctx, long min, long max, boolean hex) throws ImportException {
-        return number(required(m, name, ctx), ctx, min, max, hex);
-    }
-
-    private Optional<Long> optionalNumber(DocNode.Mapping m, String name, String ctx, long min, long max, boolean hex) throws ImportException {
-        Optional<DocNode.Field> f = optional(m, name);
+    private Optional<Long> optionalNumber(DocNode.Mapping m, String name, String ctx, long min, long max, boolean hex) throws DocumentException {
+        Optional<DocNode.Field> f = r.optional(m, name);
         return f.isEmpty() ? Optional.empty() : Optional.of(number(f.get(), ctx, min, max, hex));
     }
 
-    private int[] idPair(DocNode.Field f, String ctx) throws ImportException {
-        String s = string(f, ctx);
+    private long number(DocNode.Field f, String ctx, long min, long max, boolean hex) throws DocumentException {
+        return r.number(f, ctx, min, max, hex ? DocReader.Notation.HEX : DocReader.Notation.DECIMAL);
+    }
+
+    private int[] idPair(DocNode.Field f, String ctx) throws DocumentException {
+        String s = r.string(f, ctx);
         Matcher m = ID_PAIR.matcher(s.strip());
         if (!m.matches()) {
-            throw new ImportException("field '" + f.name() + "' of " + ctx + " must be vendor:device in hex (e.g. 8086:29c0), got "
-                    + Messages.quote(s) + Messages.at(file, f.line()));
+            throw r.error(f, ctx, "must be vendor:device in hex (e.g. 8086:29c0), got "
+                    + Texts.quote(s));
         }
         return new int[] {Integer.parseInt(m.group(1), 16), Integer.parseInt(m.group(2), 16)};
     }
 
-    private PciAddress address(DocNode node, String ctx) throws ImportException {
+    private PciAddress address(DocNode node, String ctx) throws DocumentException {
         String text = node instanceof DocNode.Scalar s && s.kind() == DocNode.ScalarKind.STRING ? s.text() : null;
         Optional<PciAddress> a = text == null ? Optional.empty() : PciAddress.tryParse(text);
         if (a.isEmpty()) {
-            throw new ImportException("malformed PCI address " + (text == null ? node.describe() : Messages.quote(text)) + " in " + ctx
-                    + " (expected domain:bus:device.function in hex, e.g. 0000:00:04.0)" + Messages.at(file, node.line()));
+            throw r.error(node.line(), "malformed PCI address " + (text == null ? node.describe() : Texts.quote(text)) + " in " + ctx
+                    + " (expected domain:bus:device.function in hex, e.g. 0000:00:04.0)");
         }
         return a.get();
     }

@@ -4,6 +4,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Optional;
 
+import dev.p2pdma.doc.DocumentSyntax;
+import dev.p2pdma.doc.DocumentText;
+
 /**
  * The two syntaxes of a p2pdma topology file ({@code p2pdma-topology/1}, see
  * {@code docs/topology-format.md}): both carry the same document model.
@@ -15,6 +18,11 @@ public enum TopologyFileFormat {
     YAML,
     /** JSON: the same document for programs. */
     JSON;
+
+    /** The document syntax a topology file in this format is parsed as. */
+    public DocumentSyntax syntax() {
+        return this == JSON ? DocumentSyntax.JSON : DocumentSyntax.YAML;
+    }
 
     /** The value of the {@code format} field this version reads and writes. */
     public static final String DOCUMENT_VERSION = "p2pdma-topology/1";
@@ -64,15 +72,10 @@ public enum TopologyFileFormat {
 
     /** JSON when the first non-blank character (after a UTF-8 byte order mark) is an opening brace, else YAML. */
     static TopologyFileFormat bySyntax(byte[] content) {
-        int i = startsWithBom(content) ? 3 : 0;
+        int i = DocumentText.startsWithByteOrderMark(content) ? 3 : 0;
         while (i < content.length && (content[i] == ' ' || content[i] == '\t' || content[i] == '\r' || content[i] == '\n')) {
             i++;
         }
         return i < content.length && content[i] == '{' ? JSON : YAML;
-    }
-
-    /** True when the bytes begin with the UTF-8 byte order mark. */
-    static boolean startsWithBom(byte[] content) {
-        return content.length >= 3 && (content[0] & 0xff) == 0xef && (content[1] & 0xff) == 0xbb && (content[2] & 0xff) == 0xbf;
     }
 }

@@ -2,16 +2,15 @@ package dev.p2pdma.pci.io;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
+import dev.p2pdma.doc.DocNode;
+import dev.p2pdma.doc.DocumentException;
+import dev.p2pdma.doc.DocumentParser;
+import dev.p2pdma.doc.DocumentText;
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
@@ -31,8 +30,8 @@ import dev.p2pdma.pci.PciTopology;
  */
 public final class TopologyFileReader {
 
-    /** Largest file read: 64 MiB (a machine with thousands of functions and their config space fits easily). */
-    static final int MAX_FILE_BYTES = 64 * 1024 * 1024;
+    /** Largest file read: the largest document the parser takes. */
+    static final int MAX_FILE_BYTES = DocumentParser.MAX_DOCUMENT_BYTES;
 
     /** What a function's ACS is when the file says nothing: the builder's own default. */
     static final AcsState DEFAULT_ACS = PciFunction.builder(new PciAddress(0, 0, 0, 0)).acs();
@@ -65,7 +64,7 @@ public final class TopologyFileReader {
         } catch (NoSuchFileException e) {
             throw new ImportException(name + ": no such file");
         } catch (IOException e) {
-            throw new ImportException(name + ": cannot read: " + Messages.oneLine(String.valueOf(e.getMessage())), e);
+            throw new ImportException(name + ": cannot read: " + Texts.oneLine(String.valueOf(e.getMessage())), e);
         }
         return read(content, name);
     }
@@ -90,49 +89,23 @@ public final class TopologyFileReader {
         if (content.length > MAX_FILE_BYTES) {
             throw tooLarge(fileName, content.length);
         }
-        String text = text(content, fileName, "YAML or JSON topology file");
-        if (text.isBlank()) {
-            throw new ImportException(fileName + ": is empty (expected a " + TopologyFileFormat.DOCUMENT_VERSION + " file)");
-        }
         try {
-            DocNode root = DocumentParser.parse(text, format, fileName);
+            String text = DocumentText.decode(content, fileName, "YAML or JSON topology file");
+            if (text.isBlank()) {
+                throw new ImportException(fileName + ": is empty (expected a " + TopologyFileFormat.DOCUMENT_VERSION + " file)");
+            }
+            DocNode root = DocumentParser.parse(text, format.syntax(), fileName, TopologyFileFormat.DOCUMENT_VERSION + " topology file");
             return new TopologyDocumentDecoder(fileName).decode(root);
+        } catch (DocumentException e) {
+            throw new ImportException(e.getMessage(), e);
         } catch (RuntimeException | StackOverflowError e) {
             // a parser bug must not escape as a stack trace: report it on one line
             throw new ImportException(fileName + ": cannot read: " + e.getClass().getSimpleName() + ": "
-                    + Texts.capQuoted(Messages.oneLine(String.valueOf(e.getMessage()))), e);
+                    + Texts.capQuoted(Texts.oneLine(String.valueOf(e.getMessage()))), e);
         }
     }
 
     private static ImportException tooLarge(String name, long size) {
         return new ImportException(name + ": is " + size + " bytes; a topology file may have at most " + MAX_FILE_BYTES + " bytes");
-    }
-
-    /**
-     * The content as text: UTF-8 (an initial byte order mark dropped), refusing NUL bytes and bad
-     * encodings as not a {@code kind} ("YAML or JSON topology file").
-     */
-    static String text(byte[] content, String fileName, String kind) throws ImportException {
-        for (int i = 0; i < content.length; i++) {
-            if (content[i] == 0) {
-                throw new ImportException(fileName + ": is binary (NUL byte at offset " + i + "), not a " + kind);
-            }
-        }
-        int start = TopologyFileFormat.startsWithBom(content) ? 3 : 0;
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(content, start, content.length - start);
-        CharBuffer out = CharBuffer.allocate(content.length);
-        CoderResult r = decoder.decode(in, out, true);
-        if (!r.isError()) {
-            r = decoder.flush(out);
-        }
-        if (r.isError()) {
-            throw new ImportException(fileName + ": is not UTF-8 text (invalid byte at offset " + in.position()
-                    + "), not a " + kind);
-        }
-        out.flip();
-        return out.toString();
     }
 }

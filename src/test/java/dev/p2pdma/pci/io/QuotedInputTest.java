@@ -10,11 +10,12 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.p2pdma.doc.Texts;
 import dev.p2pdma.report.PciIds;
 import dev.p2pdma.sim.MapScenarioReader;
 
 /**
- * A message that quotes input quotes at most a short prefix of it ({@value Texts#MAX_QUOTED}
+ * A message that quotes input quotes at most a short prefix of it ({@value Texts#MAX_QUOTED_CHARS}
  * characters and "..."), with every control character escaped ({@code \x1b}, {@code \n}), by one
  * rule for every kind of input file.
  */
@@ -41,7 +42,7 @@ class QuotedInputTest {
     }
 
     private static void assertCutToAShortPrefix(String message) {
-        assertThat(message).contains("k" + "A".repeat(Texts.MAX_QUOTED - 1) + "...").doesNotContain("A".repeat(Texts.MAX_QUOTED));
+        assertThat(message).contains("k" + "A".repeat(Texts.MAX_QUOTED_CHARS - 1) + "...").doesNotContain("A".repeat(Texts.MAX_QUOTED_CHARS));
     }
 
     private static byte[] topologyWithMachineKey(String keyInYaml) {

@@ -17,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.p2pdma.doc.DocumentParser;
 import dev.p2pdma.pci.PciTopology;
 
 /**
@@ -237,7 +238,7 @@ class TopologyFileBadInputTest {
         assertThat(yaml(BASE.replace("id: \"1b36:0010\"", "id: 1b36-0010"))).contains("field 'id' of device 0000:01:00.0 must be vendor:device in hex");
         assertThat(yaml(BASE.replace("port: endpoint", "port: endpoint\n            link: {max: 16GTs}"))).contains("a link must read like '16 GT/s x16'");
         assertThat(yaml(BASE.replace("port: endpoint", "port: endpoint\n            bars: [{index: 0, type: mem, address: 0, size: 1}]")))
-                .contains("field 'type' of BAR 0 of device 0000:01:00.0 must be io, mem32 or mem64; got 'mem'");
+                .contains("field 'type' of BAR 0 of device 0000:01:00.0 must be one of io, mem32, mem64; got 'mem'");
         assertThat(yaml(BASE.replace("port: endpoint", "port: endpoint\n            bars: [{index: 0, type: io, address: 0, size: 1}, {index: 0, type: io, address: 0, size: 1}]")))
                 .contains("BAR 0 of device 0000:01:00.0 is listed twice");
     }
@@ -332,7 +333,8 @@ class TopologyFileBadInputTest {
 
     @Test
     void aTypoGetsNoSuggestionWhenNothingIsClose() throws Exception {
-        assertThat(yaml(withLine(8, "        x: 1"))).isEqualTo("unknown field 'x' in device 0000:00:04.0 (" + dir.resolve("machine.yaml") + " line 9)");
+        assertThat(yaml(withLine(8, "        x: 1"))).isEqualTo("unknown field 'x' in device 0000:00:04.0 (known: "
+                + String.join(", ", TopologyDocumentDecoder.DEVICE_FIELDS.stream().sorted().toList()) + ") (" + dir.resolve("machine.yaml") + " line 9)");
     }
 
     @Test

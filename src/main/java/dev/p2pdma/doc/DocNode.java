@@ -1,4 +1,4 @@
-package dev.p2pdma.pci.io;
+package dev.p2pdma.doc;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One value of a parsed topology file, with the line it starts on: the small tree the reader
- * decodes, the same for YAML and JSON. Immutable.
+ * One value of a parsed YAML or JSON document, with the line it starts on: the small tree
+ * {@link DocReader} reads, the same for both syntaxes. Immutable; thread-safe.
  */
 public sealed interface DocNode permits DocNode.Mapping, DocNode.Sequence, DocNode.Scalar {
 
@@ -16,6 +16,20 @@ public sealed interface DocNode permits DocNode.Mapping, DocNode.Sequence, DocNo
 
     /** "a mapping", "a list", "the string 'x'", for error messages. */
     String describe();
+
+    /** What the value is, without any of its content: "a mapping", "a list", "a string", "a number", "a boolean", "null". */
+    default String shape() {
+        return switch (this) {
+            case Mapping m -> "a mapping";
+            case Sequence s -> "a list";
+            case Scalar s -> switch (s.kind()) {
+                case STRING -> "a string";
+                case INTEGER, FLOAT -> "a number";
+                case BOOLEAN -> "a boolean";
+                case NULL -> "null";
+            };
+        };
+    }
 
     /**
      * A mapping; keys are unique and keep their order.
@@ -86,8 +100,8 @@ public sealed interface DocNode permits DocNode.Mapping, DocNode.Sequence, DocNo
         @Override
         public String describe() {
             return switch (kind) {
-                case STRING -> "the string " + Messages.quote(text);
-                case INTEGER, FLOAT -> "the number " + Messages.quote(text).replace("'", "");
+                case STRING -> "the string " + Texts.quote(text);
+                case INTEGER, FLOAT -> "the number " + Texts.escaped(text);
                 case BOOLEAN -> "the boolean " + text;
                 case NULL -> "null";
             };

@@ -1,4 +1,4 @@
-package dev.p2pdma.pci.io;
+package dev.p2pdma.doc;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,10 +22,10 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
 import tools.jackson.dataformat.yaml.YAMLParser;
 
 /**
- * Turns the bytes of a topology file into a {@link DocNode} tree with line numbers, through
- * Jackson's streaming parsers, and refuses what a topology file never needs: YAML anchors,
- * aliases and tags (so "billion laughs" stops at its first anchor), duplicate keys, nesting deeper
- * than {@link #MAX_DEPTH}, more than one document.
+ * Turns the text of a p2pdma input document (a topology file, a map scenario) into a
+ * {@link DocNode} tree with line numbers, through Jackson's streaming parsers, and refuses what
+ * none of them needs: YAML anchors, aliases and tags (so "billion laughs" stops at its first
+ * anchor), duplicate keys, nesting deeper than {@link #MAX_DEPTH}, more than one document.
  *
  * <p>Stateless and thread-safe (the Jackson mappers are shared and read-only; the YAML ones, one per
  * read-buffer size, are made on first use).
@@ -36,13 +36,16 @@ public final class DocumentParser {
      * Deepest nesting of mappings and lists: a PCI hierarchy has at most 256 bus levels, and each
      * costs two (the device mapping and its {@code children} list), plus room for the fields.
      */
-    static final int MAX_DEPTH = 2 * 256 + 16;
+    public static final int MAX_DEPTH = 2 * 256 + 16;
 
     /**
      * Most values (mappings, lists, scalars) in one file: a machine with thousands of functions needs
      * a few hundred thousand; the cap keeps a hostile file of tiny values from filling the heap.
      */
-    static final int MAX_VALUES = 1_000_000;
+    public static final int MAX_VALUES = 1_000_000;
+
+    /** Largest document: 64 MiB (a machine with thousands of functions and their config space fits easily). */
+    public static final int MAX_DOCUMENT_BYTES = 64 * 1024 * 1024;
 
     /** The JSON reader, with limits a little above ours so our own messages come first. */
     private static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
@@ -59,7 +62,7 @@ public final class DocumentParser {
     private static final int MIN_YAML_BUFFER_SHIFT = 16;
 
     /** Largest YAML read buffer, as a power of two: enough for a line as long as the largest file. */
-    private static final int MAX_YAML_BUFFER_SHIFT = 32 - Integer.numberOfLeadingZeros(TopologyFileReader.MAX_FILE_BYTES);
+    private static final int MAX_YAML_BUFFER_SHIFT = 32 - Integer.numberOfLeadingZeros(MAX_DOCUMENT_BYTES);
 
     /** YAML readers by read-buffer size (index: the size's power of two), made on first use; thread-safe. */
     private static final AtomicReferenceArray<ObjectMapper> YAML = new AtomicReferenceArray<>(MAX_YAML_BUFFER_SHIFT + 1);
@@ -93,7 +96,7 @@ public final class DocumentParser {
         return YAMLMapper.builder(YAMLFactory.builder()
                 .streamReadConstraints(constraints())
                 .loadSettings(LoadSettings.builder()
-                        .setCodePointLimit(TopologyFileReader.MAX_FILE_BYTES)
+                        .setCodePointLimit(MAX_DOCUMENT_BYTES)
                         .setMaxAliasesForCollections(0)
                         // duplicate keys are refused below, with both lines in the message
                         .setAllowDuplicateKeys(true)
@@ -106,23 +109,11 @@ public final class DocumentParser {
     private static StreamReadConstraints constraints() {
         return StreamReadConstraints.builder()
                 .maxNestingDepth(MAX_DEPTH + 8)
-                .maxDocumentLength(TopologyFileReader.MAX_FILE_BYTES)
-                .maxStringLength(TopologyFileReader.MAX_FILE_BYTES)
+                .maxDocumentLength(MAX_DOCUMENT_BYTES)
+                .maxStringLength(MAX_DOCUMENT_BYTES)
                 .maxNameLength(64 * 1024)
                 .maxNumberLength(1000)
                 .build();
-    }
-
-    /**
-     * Parses one topology document.
-     *
-     * @param text   the file's text (already checked to be UTF-8 without NUL bytes)
-     * @param format which syntax
-     * @param file   the file's name for messages
-     * @throws ImportException one line naming the file and line
-     */
-    public static DocNode parse(String text, TopologyFileFormat format, String file) throws ImportException {
-        return parse(text, format, file, TopologyFileFormat.DOCUMENT_VERSION + " topology file");
     }
 
     /**
@@ -133,21 +124,21 @@ public final class DocumentParser {
      * @param format which syntax
      * @param file   the file's name for messages
      * @param kind   what the file should be, for messages ("p2pdma map scenario")
-     * @throws ImportException one line naming the file and line
+     * @throws DocumentException one line naming the file and line
      */
-    public static DocNode parse(String text, TopologyFileFormat format, String file, String kind) throws ImportException {
-        ObjectMapper mapper = format == TopologyFileFormat.JSON ? JSON : yamlFor(text);
+    public static DocNode parse(String text, DocumentSyntax format, String file, String kind) throws DocumentException {
+        ObjectMapper mapper = format == DocumentSyntax.JSON ? JSON : yamlFor(text);
         int[] count = new int[1];
         try (JsonParser p = mapper.createParser(text)) {
             JsonToken first = p.nextToken();
             if (first == null) {
-                throw new ImportException(file + ": holds no " + format + " document (expected a " + kind + ")");
+                throw new DocumentException(file + ": holds no " + format + " document (expected a " + kind + ")");
             }
             DocNode root = value(p, first, 1, file, count);
             JsonToken extra = p.nextToken();
             if (extra != null) {
-                throw new ImportException("more than one " + format + " document in the file: the second starts here"
-                        + Messages.at(file, line(p.currentTokenLocation())));
+                throw new DocumentException("more than one " + format + " document in the file: the second starts here"
+                        + Texts.at(file, line(p.currentTokenLocation())));
             }
             return root;
         } catch (JacksonException e) {
@@ -156,11 +147,11 @@ public final class DocumentParser {
                     : line(e.getLocation());
             if (count[0] == 0) {
                 // not even the first value parses: likely another kind of file, so show none of it
-                throw new ImportException(file + ": is not a " + kind + ": it does not start as a " + format + " document"
+                throw new DocumentException(file + ": is not a " + kind + ": it does not start as a " + format + " document"
                         + (line > 0 ? " (line " + line + ")" : ""));
             }
-            throw new ImportException("malformed " + format + ": " + Texts.capQuoted(Messages.oneLine(e.getOriginalMessage()))
-                    + Messages.at(file, line));
+            throw new DocumentException("malformed " + format + ": " + Texts.capQuoted(Texts.oneLine(e.getOriginalMessage()))
+                    + Texts.at(file, line));
         }
     }
 
@@ -169,13 +160,13 @@ public final class DocumentParser {
      *
      * @param count values read so far in this file (one cell, shared by the recursion)
      */
-    private static DocNode value(JsonParser p, JsonToken t, int depth, String file, int[] count) throws ImportException {
+    private static DocNode value(JsonParser p, JsonToken t, int depth, String file, int[] count) throws DocumentException {
         int line = line(p.currentTokenLocation());
         if (t == null) {
-            throw new ImportException("the document ends inside a mapping or list" + Messages.at(file, line));
+            throw new DocumentException("the document ends inside a mapping or list" + Texts.at(file, line));
         }
         if (++count[0] > MAX_VALUES) {
-            throw new ImportException("more than " + MAX_VALUES + " values in one file" + Messages.at(file, line));
+            throw new DocumentException("more than " + MAX_VALUES + " values in one file" + Texts.at(file, line));
         }
         refuseYamlSpecials(p, line, file);
         switch (t) {
@@ -184,7 +175,7 @@ public final class DocumentParser {
                 Map<String, DocNode.Field> fields = new LinkedHashMap<>();
                 for (JsonToken k = p.nextToken(); k != JsonToken.END_OBJECT; k = p.nextToken()) {
                     if (k != JsonToken.PROPERTY_NAME) {
-                        throw new ImportException("expected a key, got " + k + Messages.at(file, line(p.currentTokenLocation())));
+                        throw new DocumentException("expected a key, got " + k + Texts.at(file, line(p.currentTokenLocation())));
                     }
                     String name = p.currentName();
                     int keyLine = line(p.currentTokenLocation());
@@ -192,8 +183,8 @@ public final class DocumentParser {
                     DocNode v = value(p, p.nextToken(), depth + 1, file, count);
                     DocNode.Field old = fields.putIfAbsent(name, new DocNode.Field(name, keyLine, v));
                     if (old != null) {
-                        throw new ImportException("duplicate key " + Messages.quote(name) + ", first at line " + old.line()
-                                + Messages.at(file, keyLine));
+                        throw new DocumentException("duplicate key " + Texts.quote(name) + ", first at line " + old.line()
+                                + Texts.at(file, keyLine));
                     }
                 }
                 return new DocNode.Mapping(fields, line);
@@ -221,33 +212,33 @@ public final class DocumentParser {
             case VALUE_NULL -> {
                 return new DocNode.Scalar(DocNode.ScalarKind.NULL, "null", line);
             }
-            default -> throw new ImportException("unsupported value " + Messages.quote(String.valueOf(p.getString()))
-                    + Messages.at(file, line));
+            default -> throw new DocumentException("unsupported value " + Texts.quote(String.valueOf(p.getString()))
+                    + Texts.at(file, line));
         }
     }
 
-    private static void checkDepth(int depth, int line, String file) throws ImportException {
+    private static void checkDepth(int depth, int line, String file) throws DocumentException {
         if (depth > MAX_DEPTH) {
-            throw new ImportException("nested more than " + MAX_DEPTH + " levels deep" + Messages.at(file, line));
+            throw new DocumentException("nested more than " + MAX_DEPTH + " levels deep" + Texts.at(file, line));
         }
     }
 
-    /** Anchors, aliases and tags have no use in a topology file; refusing them defuses alias bombs. */
-    private static void refuseYamlSpecials(JsonParser p, int line, String file) throws ImportException {
+    /** Anchors, aliases and tags have no use in a p2pdma input file; refusing them defuses alias bombs. */
+    private static void refuseYamlSpecials(JsonParser p, int line, String file) throws DocumentException {
         if (!(p instanceof YAMLParser y)) {
             return;
         }
         if (y.isCurrentAlias()) {
-            throw new ImportException("YAML aliases (*" + Messages.quote(y.getString()).replace("'", "")
-                    + ") are not allowed in a p2pdma input file" + Messages.at(file, line));
+            throw new DocumentException("YAML aliases (*" + Texts.escaped(y.getString())
+                    + ") are not allowed in a p2pdma input file" + Texts.at(file, line));
         }
         if (y.getObjectId() != null) {
-            throw new ImportException("YAML anchors (&" + Messages.quote(String.valueOf(y.getObjectId())).replace("'", "")
-                    + ") are not allowed in a p2pdma input file" + Messages.at(file, line));
+            throw new DocumentException("YAML anchors (&" + Texts.escaped(String.valueOf(y.getObjectId()))
+                    + ") are not allowed in a p2pdma input file" + Texts.at(file, line));
         }
         if (y.getTypeId() != null) {
-            throw new ImportException("YAML tags (" + Messages.quote(String.valueOf(y.getTypeId())).replace("'", "")
-                    + ") are not allowed in a p2pdma input file" + Messages.at(file, line));
+            throw new DocumentException("YAML tags (" + Texts.escaped(String.valueOf(y.getTypeId()))
+                    + ") are not allowed in a p2pdma input file" + Texts.at(file, line));
         }
     }
 
