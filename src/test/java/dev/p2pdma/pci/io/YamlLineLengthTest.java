@@ -89,13 +89,13 @@ class YamlLineLengthTest {
     }
 
     @Test
-    void fourTimesTheLengthOfALineTakesLessThanEightTimesTheYamlReadTime() throws Exception {
+    void fourTimesTheLengthOfALineTakesLessThanTenTimesTheYamlReadTime() throws Exception {
         TopologyFileReader.read(yaml(1 << 16), "warm.yaml");
         long[] nanos = fastestReadNanos(new Input(yaml(LONG_LINE_CHARS / 4), "machine.yaml", LONG_LINE_CHARS / 4),
                 new Input(yaml(LONG_LINE_CHARS), "machine.yaml", LONG_LINE_CHARS));
 
-        // linear: about 4x; quadratic: 16x
+        // linear: about 4x (up to ~8x with a larger heap to collect); quadratic: 16x and more
         assertThat(nanos[1]).as("%d ms for lines of %d characters, %d ms for four times that", nanos[0] / 1_000_000,
-                LONG_LINE_CHARS / 4, nanos[1] / 1_000_000).isLessThan(8 * nanos[0]);
+                LONG_LINE_CHARS / 4, nanos[1] / 1_000_000).isLessThan(10 * nanos[0]);
     }
 }
