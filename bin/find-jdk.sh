@@ -3,9 +3,14 @@
 # Prints one clear line and returns 1 when there is none.
 
 p2pdma_jdk_major() {
-  # prints the major version of the JDK at $1, or nothing
+  # prints the major version of the JDK at $1, or nothing; reads the JDK's release file when it has
+  # one (no JVM started: this runs on every ./p2pdma launch), else asks javac
   local javac="$1/bin/javac" line
   [ -x "$javac" ] || return 0
+  if [ -f "$1/release" ]; then
+    line=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" | head -n 1)
+    case "$line" in ''|*[!0-9]*) ;; *) printf '%s' "$line"; return 0 ;; esac
+  fi
   line=$("$javac" -version 2>&1 | head -n 1)
   line=${line#javac }
   line=${line%%[.+-]*}
