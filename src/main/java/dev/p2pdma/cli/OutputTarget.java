@@ -5,8 +5,11 @@ import dev.p2pdma.pci.io.OutputFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -32,9 +35,8 @@ record OutputTarget(String option, String value) {
     }
 
     /**
-     * Checks, before any work is done, that the file can be created: the path is not a folder or an
-     * unwritable file, and {@link OutputFile#check} accepts it (its folder exists; it is a new name
-     * or a regular file). Every refusal says why.
+     * Checks, before any work is done, that the file can be created: its folder exists and is a
+     * folder, and the path is not a folder itself. Every refusal says why.
      */
     Path checkedPath() {
         Path p;
@@ -46,6 +48,10 @@ record OutputTarget(String option, String value) {
         if (Files.isDirectory(p)) {
             throw new UsageError(option + " " + value + ": is a directory, not a file");
         }
+        Path dir = p.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new UsageError(option + " " + value + ": " + whyNotAFolder(dir));
+        }
         if (Files.exists(p) && !Files.isWritable(p)) {
             throw new UsageError(option + " " + value + ": not writable (permission denied)");
         }
@@ -55,6 +61,31 @@ record OutputTarget(String option, String value) {
             throw new UsageError(e.getMessage());
         }
         return p;
+    }
+
+    /** Why {@code dir}, which is not a folder, cannot hold the file: it or an ancestor is a file, or it is missing. */
+    private static String whyNotAFolder(Path dir) {
+        for (Path a = dir; a != null; a = a.getParent()) {
+            if (Files.exists(a)) {
+                return Files.isDirectory(a) ? "directory " + dir + " does not exist" : a + " is not a directory";
+            }
+        }
+        return "directory " + dir + " does not exist";
+    }
+
+    /** The operating system's reason for an I/O failure, in a few lower-case words ("permission denied", "read-only file system"). */
+    static String reason(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            String r = f.getReason();
+            return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** Writes the document to the file, or to {@code stdout} for "-". */

@@ -40,22 +40,12 @@ public final class OutputFile {
      * @throws ImportException naming the option, the path and what is there
      */
     public static void check(Path target) throws ImportException {
+        requireUsable(target, kindOf(target));
         Path dir = folderOf(target);
         if (!Files.isDirectory(dir)) {
-            throw new ImportException(OPTION + " " + Texts.path(target.toString()) + ": " + whyNotAFolder(dir));
+            throw new ImportException(OPTION + " " + Texts.path(target.toString()) + ": cannot write: folder "
+                    + Texts.path(dir.toString()) + " does not exist");
         }
-        requireUsable(target, kindOf(target));
-    }
-
-    /** Why {@code dir}, which is not a folder, cannot hold the file: it or an ancestor is a file, or it is missing. */
-    private static String whyNotAFolder(Path dir) {
-        for (Path a = dir; a != null; a = a.getParent()) {
-            if (Files.exists(a)) {
-                return Files.isDirectory(a) ? "directory " + Texts.path(dir.toString()) + " does not exist"
-                        : Texts.path(a.toString()) + " is not a directory";
-            }
-        }
-        return "directory " + Texts.path(dir.toString()) + " does not exist";
     }
 
     /**
