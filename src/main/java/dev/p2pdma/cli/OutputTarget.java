@@ -5,11 +5,8 @@ import dev.p2pdma.pci.io.OutputFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
 /**
@@ -71,21 +68,6 @@ record OutputTarget(String option, String value) {
             }
         }
         return "directory " + dir + " does not exist";
-    }
-
-    /** The operating system's reason for an I/O failure, in a few lower-case words ("permission denied", "read-only file system"). */
-    static String reason(IOException e) {
-        if (e instanceof AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof FileSystemException f && f.getReason() != null) {
-            String r = f.getReason();
-            return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
-        }
-        return String.valueOf(e.getMessage());
     }
 
     /** Writes the document to the file, or to {@code stdout} for "-". */
