@@ -1,5 +1,6 @@
 package dev.p2pdma.cli;
 
+import dev.p2pdma.base.UnsafeCharacters;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -16,16 +17,10 @@ final class TerminalText {
     private TerminalText() {
     }
 
-    /** True for a character a terminal would act on or that reorders text: C0, DEL, C1, bidi controls, line and paragraph separators. */
-    static boolean isUnsafe(char c) {
-        return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x061c || c == 0x200e || c == 0x200f || c == 0x2028 || c == 0x2029
-                || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
-    }
-
     /** The text with every unsafe character escaped, newlines included: what is printed stays on one line. */
     static String printable(String text) {
         int k = 0;
-        while (k < text.length() && !isUnsafe(text.charAt(k))) {
+        while (k < text.length() && !UnsafeCharacters.isUnsafe(text.charAt(k))) {
             k++;
         }
         if (k == text.length()) {
@@ -34,23 +29,13 @@ final class TerminalText {
         StringBuilder b = new StringBuilder(text.length() + 16).append(text, 0, k);
         for (; k < text.length(); k++) {
             char c = text.charAt(k);
-            if (isUnsafe(c)) {
-                b.append(escape(c));
+            if (UnsafeCharacters.isUnsafe(c)) {
+                b.append(UnsafeCharacters.escape(c));
             } else {
                 b.append(c);
             }
         }
         return b.toString();
-    }
-
-    /** {@code \n}, {@code \r}, {@code \t}; {@code \xHH} up to 0xff; backslash-u and four hex digits above. */
-    static String escape(char c) {
-        return switch (c) {
-            case '\n' -> "\\n";
-            case '\r' -> "\\r";
-            case '\t' -> "\\t";
-            default -> c <= 0xff ? String.format("\\x%02x", (int) c) : String.format("\\u%04x", (int) c);
-        };
     }
 
     /**
@@ -101,9 +86,9 @@ final class TerminalText {
             int from = off;
             for (int k = off; k < off + len; k++) {
                 char c = buf[k];
-                if (c != '\n' && isUnsafe(c)) {
+                if (c != '\n' && UnsafeCharacters.isUnsafe(c)) {
                     target.write(buf, from, k - from);
-                    target.write(escape(c));
+                    target.write(UnsafeCharacters.escape(c));
                     from = k + 1;
                 }
             }

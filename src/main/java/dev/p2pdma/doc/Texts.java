@@ -1,5 +1,6 @@
 package dev.p2pdma.doc;
 
+import dev.p2pdma.base.UnsafeCharacters;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
@@ -115,16 +116,8 @@ public final class Texts {
         int i = 0;
         while (i < text.length() && shown < max) {
             int c = text.codePointAt(i);
-            if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '\r') {
-                sb.append("\\r");
-            } else if (c == '\t') {
-                sb.append("\\t");
-            } else if (Character.isISOControl(c)) {
-                sb.append(String.format("\\x%02x", c));
-            } else if (isInvisibleControl(c)) {
-                sb.append(String.format("\\u%04x", c));
+            if (UnsafeCharacters.isUnsafe(c)) {
+                sb.append(UnsafeCharacters.escape(c));
             } else {
                 sb.appendCodePoint(c);
             }
@@ -135,10 +128,5 @@ public final class Texts {
             sb.append("...");
         }
         return sb.toString();
-    }
-
-    /** Line and paragraph separators and the bidirectional embedding, override and isolate controls. */
-    private static boolean isInvisibleControl(int c) {
-        return c == 0x2028 || c == 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f;
     }
 }
