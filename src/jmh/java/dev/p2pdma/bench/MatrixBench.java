@@ -3,7 +3,7 @@ package dev.p2pdma.bench;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;

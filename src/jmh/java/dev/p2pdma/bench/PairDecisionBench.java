@@ -4,7 +4,7 @@ import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.MapTypeCache;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;

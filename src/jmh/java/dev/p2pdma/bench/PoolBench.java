@@ -15,6 +15,8 @@ import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
 import dev.p2pdma.testing.Topo;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -54,6 +56,14 @@ public class PoolBench {
     private BitSet bits;
     /** Baseline shared word. */
     private AtomicLong word;
+    /** Baseline gen_pool_chunk line: the free count at {@link #AVAIL}, the first bitmap word beside it at {@link #BITS}. */
+    private final long[] line = new long[2];
+    /** Index of the free count in {@link #line}. */
+    private static final int AVAIL = 0;
+    /** Index of the bitmap word in {@link #line}. */
+    private static final int BITS = 1;
+    /** Access to {@link #line}. */
+    private static final VarHandle LINE = MethodHandles.arrayElementVarHandle(long[].class);
     /** The provider's page map. */
     private DevicePageMap pagemap;
 
@@ -125,6 +135,28 @@ public class PoolBench {
         bits.set(i);
         bits.clear(i);
         return bits.isEmpty();
+    }
+
+    /**
+     * Baseline for two threads: the shared-line traffic of the kernel's own gen_pool alloc+free
+     * (lib/genalloc.c 6.12), whose {@code struct gen_pool_chunk} keeps {@code avail} beside
+     * {@code bits[0]}: a read and compare-and-set setting the thread's bit, atomic_long_sub() of the
+     * free count, a read and compare-and-set clearing the bit, atomic_long_add() of the count.
+     */
+    @Benchmark
+    @Threads(2)
+    public long genallocLineTraffic2Threads() {
+        long bit = 1L << (Thread.currentThread().threadId() & 63);
+        long v;
+        do {
+            v = (long) LINE.getVolatile(line, BITS);
+        } while (!LINE.compareAndSet(line, BITS, v, v | bit));
+        LINE.getAndAdd(line, AVAIL, -SIZE);
+        do {
+            v = (long) LINE.getVolatile(line, BITS);
+        } while (!LINE.compareAndSet(line, BITS, v, v & ~bit));
+        LINE.getAndAdd(line, AVAIL, SIZE);
+        return v;
     }
 
     /** Baseline for two threads: two compare-and-set updates (up, then down) of one shared word. */

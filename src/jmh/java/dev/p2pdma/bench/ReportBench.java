@@ -6,7 +6,7 @@ import dev.p2pdma.report.HtmlReport;
 import dev.p2pdma.report.PciIds;
 import dev.p2pdma.report.ReportModel;
 import dev.p2pdma.sim.LoadedMachine;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;

@@ -56,6 +56,9 @@ public class SgFromPagesBench {
         Pattern p = Pattern.ofLabel(pattern);
         segment = Segment.ofLabel(seg);
         pages = SgWorkload.pages(p, SgWorkload.Vmemmap.forWorkload());
+        // A full collection before any young one compacts the pages where they were made, in pfn
+        // order, as the kernel's vmemmap is; young collections would copy them in scan order.
+        System.gc();
         SgTable t = new SgTable();
         SgWorkload.alloc(t, pages, segment);
         CheckValues v = SgWorkload.checkValues(t, pages);

@@ -2,7 +2,7 @@ package dev.p2pdma.bench;
 
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.io.SysfsImporter;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import dev.p2pdma.testing.SyntheticSysfs;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -139,13 +139,14 @@ public final class GenPool<T> {
             // search (too few free bytes means no free run either), so the striped count, whose
             // read pulls in every CPU's stripe, is consulted only when the first bitmap word is
             // full: full chunks are still skipped at once, and the common path touches the bitmap only.
-            if (c.firstWordFull() && Long.compareUnsigned(sizeBytes, c.avail()) > 0) {
+            long firstWord = c.word(0);
+            if (c.isFull(0, firstWord) && Long.compareUnsigned(sizeBytes, c.avail()) > 0) {
                 continue;
             }
             int nbits = (int) nbitsWanted;
             if (nbits == 1) {
                 // one granule (a p2pmem page): claim the first clear bit word by word
-                int bit = c.claimFirstClearBit();
+                int bit = c.claimFirstClearBit(firstWord);
                 if (bit < 0) {
                     continue;
                 }
@@ -307,47 +308,53 @@ public final class GenPool<T> {
             availBytes.add(delta);
         }
 
-        /** Whether every bit of the first bitmap word is set (or the chunk has fewer bits than a word and all are set). */
-        boolean firstWordFull() {
-            long w0 = word(0);
-            return nbits >= WORD_BITS ? w0 == -1L : w0 == (1L << nbits) - 1;
+        /** The bits of word {@code w} that lie inside the chunk (all but the tail of a partial last word). */
+        private long validBits(int w) {
+            return w == words - 1 && nbits % WORD_BITS != 0 ? (1L << (nbits % WORD_BITS)) - 1 : -1L;
+        }
+
+        /** Whether {@code value}, read from word {@code w}, has every valid bit of that word set. */
+        boolean isFull(int w, long value) {
+            return value == validBits(w);
         }
 
         /** Bitmap word {@code w}. */
-        private long word(int w) {
+        long word(int w) {
             return (long) BITS.getVolatile(bits, w);
         }
 
-        /** Atomically ORs {@code m} into word {@code w} (a locked OR: no retry loop); returns the old value. */
-        private long orWord(int w, long m) {
-            return (long) BITS.getAndBitwiseOr(bits, w, m);
-        }
-
-        /** Atomically ANDs {@code m} into word {@code w}; returns the old value. */
-        private long andWord(int w, long m) {
-            return (long) BITS.getAndBitwiseAnd(bits, w, m);
+        /**
+         * One compare-and-exchange of word {@code w} from {@code expected} to {@code next} (the
+         * kernel's cmpxchg in set_bits_ll()/clear_bits_ll()); returns the word as it was, which
+         * equals {@code expected} exactly when the exchange happened. Every bitmap update is one read
+         * and then this, retried with the returned value: Java's getAndBitwiseOr/And would add a
+         * second read per attempt, and a contended line moves between CPUs once per access.
+         */
+        private long exchangeWord(int w, long expected, long next) {
+            return (long) BITS.compareAndExchange(bits, w, expected, next);
         }
 
         /**
          * First fit of a single bit: sets and returns the lowest clear bit, or -1 when all are set.
-         * A word is read once; when a racing CPU takes the chosen bit first, the value the failed
-         * atomic OR returned is the word as it now is, so the next choice needs no second read.
+         * {@code firstWord} is word 0 as the caller read it. A word is read once; when a racing CPU
+         * changes it first, the failed exchange returns the word as it now is, so the next choice
+         * needs no second read.
          */
-        int claimFirstClearBit() {
+        int claimFirstClearBit(long firstWord) {
             for (int w = 0; w < words; w++) {
-                long valid = w == words - 1 && nbits % WORD_BITS != 0 ? (1L << (nbits % WORD_BITS)) - 1 : -1L;
-                long cur = word(w);
+                long valid = validBits(w);
+                long cur = w == 0 ? firstWord : word(w);
                 while (true) {
                     long free = ~cur & valid;
                     if (free == 0) {
                         break;
                     }
                     long m = Long.lowestOneBit(free);
-                    long old = orWord(w, m);
-                    if ((old & m) == 0) {
+                    long seen = exchangeWord(w, cur, cur | m);
+                    if (seen == cur) {
                         return w * WORD_BITS + Long.numberOfTrailingZeros(m);
                     }
-                    cur = old;
+                    cur = seen;
                 }
             }
             return -1;
@@ -411,8 +418,8 @@ public final class GenPool<T> {
         }
 
         /**
-         * Sets {@code [start, start + n)} word by word (bitmap_set_ll()). Stops at the first word in
-         * which a bit is already set.
+         * Sets {@code [start, start + n)} word by word (bitmap_set_ll()). Stops, leaving that word
+         * as it is, at the first word in which a bit of the run is already set.
          *
          * @return 0 when all were set; else the number of bits from that word on that were not set
          */
@@ -420,21 +427,24 @@ public final class GenPool<T> {
             int end = start + n;
             for (int w = start / WORD_BITS; w <= (end - 1) / WORD_BITS; w++) {
                 long m = wordMask(w, start, end);
-                long old = orWord(w, m);
-                if ((old & m) != 0) {
-                    // someone holds part of the run: take back only the bits this call set (if any)
-                    if ((m & ~old) != 0) {
-                        andWord(w, ~(m & ~old));
+                long cur = word(w);
+                while (true) {
+                    if ((cur & m) != 0) {
+                        return end - Math.max(start, w * WORD_BITS);
                     }
-                    return end - Math.max(start, w * WORD_BITS);
+                    long seen = exchangeWord(w, cur, cur | m);
+                    if (seen == cur) {
+                        break;
+                    }
+                    cur = seen;
                 }
             }
             return 0;
         }
 
         /**
-         * Clears {@code [start, start + n)} word by word (bitmap_clear_ll()). Stops at the first word
-         * in which a bit is already clear.
+         * Clears {@code [start, start + n)} word by word (bitmap_clear_ll()). Stops, leaving that
+         * word as it is, at the first word in which a bit of the run is already clear.
          *
          * @return 0 when all were cleared; else the number of bits from that word on that were not cleared
          */
@@ -445,11 +455,16 @@ public final class GenPool<T> {
             int end = start + n;
             for (int w = start / WORD_BITS; w <= (end - 1) / WORD_BITS; w++) {
                 long m = wordMask(w, start, end);
-                long old = andWord(w, ~m);
-                if ((old & m) != m) {
-                    // part of the run was not allocated: put back the bits that were, and report it
-                    orWord(w, old & m);
-                    return end - Math.max(start, w * WORD_BITS);
+                long cur = word(w);
+                while (true) {
+                    if ((cur & m) != m) {
+                        return end - Math.max(start, w * WORD_BITS);
+                    }
+                    long seen = exchangeWord(w, cur, cur & ~m);
+                    if (seen == cur) {
+                        break;
+                    }
+                    cur = seen;
                 }
             }
             return 0;

@@ -20,10 +20,8 @@ public final class SgChunk {
 
     /** The page per slot (the page part of page_link), null for an unset slot or a chain link. */
     private final Page[] pages;
-    /** Byte offset into the page, per slot. */
-    private final int[] offsets;
-    /** CPU byte length per slot: the kernel's unsigned int, stored as its 32 bits. */
-    private final int[] lengths;
+    /** Per slot, the byte offset into the page (high 32 bits) and the CPU byte length (low 32 bits, the kernel's unsigned int). */
+    private final long[] placements;
     /** CHAIN / END / RFC P2PDMA bits of page_link, per slot. */
     private final byte[] linkFlags;
     /** sg_dma_address per slot; null until the first DMA write. */
@@ -41,8 +39,7 @@ public final class SgChunk {
 
     private SgChunk(int capacity) {
         pages = new Page[capacity];
-        offsets = new int[capacity];
-        lengths = new int[capacity];
+        placements = new long[capacity];
         linkFlags = new byte[capacity];
     }
 
@@ -100,8 +97,7 @@ public final class SgChunk {
             throw new IllegalStateException("chunk already links onward from slot " + chainSlot);
         }
         pages[i] = null;
-        offsets[i] = 0;
-        lengths[i] = 0;
+        placements[i] = 0;
         chainTo = next;
         chainSlot = i;
         linkFlags[i] = (byte) ((linkFlags[i] & ~SgEntry.SG_END & ~SgEntry.SG_PCI_P2PDMA) | SgEntry.SG_CHAIN);
@@ -129,8 +125,7 @@ public final class SgChunk {
             throw new IllegalStateException("cannot put a page in a chain entry");
         }
         pages[i] = page;
-        lengths[i] = length;
-        offsets[i] = offset;
+        placements[i] = ((long) offset << 32) | Integer.toUnsignedLong(length);
         if ((flags & SgEntry.SG_PCI_P2PDMA) != 0) {
             linkFlags[i] = (byte) (flags & (SgEntry.SG_CHAIN | SgEntry.SG_END));
         }
@@ -143,17 +138,17 @@ public final class SgChunk {
 
     /** The offset of slot {@code i}. */
     int offset(int i) {
-        return offsets[i];
+        return (int) (placements[i] >>> 32);
     }
 
     /** The length bits of slot {@code i}. */
     int length(int i) {
-        return lengths[i];
+        return (int) placements[i];
     }
 
     /** Sets the length bits of slot {@code i}. */
     void setLength(int i, int lengthBits) {
-        lengths[i] = lengthBits;
+        placements[i] = (placements[i] & 0xFFFFFFFF00000000L) | Integer.toUnsignedLong(lengthBits);
     }
 
     /** The page_link bits of slot {@code i}. */

@@ -141,6 +141,21 @@ public final class SgFromPages {
             sizeLeft -= chunkBytes;
             entryOffset = 0;
             cur = j;
+            // get_next_sg() while the next slot is a plain entry of this chunk (no END, CHAIN or
+            // P2P flag on it, no END on the current one): it returns that slot without allocating
+            int capacity = chunk.capacity();
+            while (c + 1 < chunks && slot + 1 < capacity && (chunk.linkFlags(slot) & SgEntry.SG_END) == 0
+                    && chunk.linkFlags(slot + 1) == 0) {
+                c++;
+                slot++;
+                j = runEnd(pages, cur, end, maxSegment);
+                chunkBytes = Integer.toUnsignedLong((j - cur) << PageSize.PAGE_SHIFT);
+                length = Long.compareUnsigned(sizeLeft, chunkBytes) < 0 ? sizeLeft : chunkBytes;
+                chunk.setPage(slot, pages[cur], (int) length, 0);
+                added++;
+                sizeLeft -= chunkBytes;
+                cur = j;
+            }
         }
         int nents = sgt.nents() + added;
         sgt.setCounts(nents, nents);

@@ -106,7 +106,7 @@ class DistanceManyAndCacheTest {
 
     @Test
     void theFastCalculationAgreesWithTheVerboseWalkOnEveryPair_spec1_9() {
-        P2pDmaDecision d = P2pDmaDecision.of(dev.p2pdma.testing.SyntheticHost.build());
+        P2pDmaDecision d = P2pDmaDecision.of(dev.p2pdma.sim.SyntheticHost.build());
         PciTopology t = d.topology();
         java.util.Random r = new java.util.Random(7);
         for (int k = 0; k < 5000; k++) {

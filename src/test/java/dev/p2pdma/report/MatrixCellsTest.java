@@ -16,7 +16,7 @@ import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
 import dev.p2pdma.sim.LoadedMachine;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import dev.p2pdma.testing.Topo;
 import java.io.IOException;
 import java.nio.file.Files;

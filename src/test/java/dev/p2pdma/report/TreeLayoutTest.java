@@ -3,7 +3,7 @@ package dev.p2pdma.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,7 +1,7 @@
 package dev.p2pdma.pci.io;
 
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import dev.p2pdma.testing.SyntheticSysfs;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.p2pdma.cli.Main;
 import dev.p2pdma.pci.io.Importers;
-import dev.p2pdma.testing.SyntheticHost;
+import dev.p2pdma.sim.SyntheticHost;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

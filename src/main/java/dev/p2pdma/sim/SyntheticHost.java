@@ -1,4 +1,4 @@
-package dev.p2pdma.testing;
+package dev.p2pdma.sim;
 
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.CpuInfo;
@@ -12,7 +12,7 @@ import dev.p2pdma.pci.PortType;
 import java.util.Optional;
 
 /**
- * The synthetic 1,000-endpoint host of the benchmarks: 8 root ports, each the top of a switch tree
+ * The synthetic 1,000-endpoint host of the benchmarks and of the launcher's AOT training run: 8 root ports, each the top of a switch tree
  * three switches deep with fan-out 5 (5 x 5 x 5 = 125 endpoints per root port). Each root port sits
  * on its own PCI segment (a tree needs 187 bus numbers). Root ports carry ACS with RR/CR set on
  * every other one, so the matrix has all three map types. Deterministic.
@@ -23,6 +23,8 @@ public final class SyntheticHost {
     public static final int ROOT_PORTS = 8;
     /** Downstream ports per switch. */
     public static final int FAN_OUT = 5;
+    /** Device id of QEMU's q35 host bridge (8086:29c0), which no whitelist row names. */
+    private static final int Q35_HOST = 0x29c0;
 
     private SyntheticHost() {
     }
@@ -40,7 +42,7 @@ public final class SyntheticHost {
             int domain = r;
             HostBridge hb = new HostBridge(domain, 0);
             // host bridge device 00.0: whitelisted on even segments, q35 on odd ones
-            b.add(PciFunction.builder(new PciAddress(domain, 0, 0, 0)).ids(0x8086, r % 2 == 0 ? 0x2020 : Topo.Q35_HOST).classCode(0x060000)
+            b.add(PciFunction.builder(new PciAddress(domain, 0, 0, 0)).ids(0x8086, r % 2 == 0 ? 0x2020 : Q35_HOST).classCode(0x060000)
                     .headerType(0).portType(PortType.CONVENTIONAL_PCI).acs(AcsState.ABSENT).build(),
                     new Parent.RootBus(hb));
             PciAddress rp = new PciAddress(domain, 0, 1, 0);
