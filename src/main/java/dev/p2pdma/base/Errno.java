@@ -9,6 +9,8 @@ public enum Errno {
     EIO(5),
     /** No such device or address. */
     ENXIO(6),
+    /** Try again (the call would block). */
+    EAGAIN(11),
     /** Out of memory. */
     ENOMEM(12),
     /** Bad address. */
@@ -19,10 +21,30 @@ public enum Errno {
     ENODEV(19),
     /** Invalid argument. */
     EINVAL(22),
+    /** No space left on device. */
+    ENOSPC(28),
     /** Result out of range. */
     ERANGE(34),
+    /** Invalid exchange (a reservation conflict, BLK_STS_RESV_CONFLICT). */
+    EBADE(52),
+    /** No data available (a medium error, BLK_STS_MEDIUM). */
+    ENODATA(61),
+    /** Timer expired (BLK_STS_DURATION_LIMIT). */
+    ETIME(62),
+    /** Link has been severed (BLK_STS_TRANSPORT). */
+    ENOLINK(67),
+    /** Value too large for defined data type (BLK_STS_ZONE_ACTIVE_RESOURCE). */
+    EOVERFLOW(75),
+    /** Remote address changed (BLK_STS_DM_REQUEUE). */
+    EREMCHG(78),
+    /** Illegal byte sequence (a protection error, BLK_STS_PROTECTION). */
+    EILSEQ(84),
     /** Operation not supported. */
     EOPNOTSUPP(95),
+    /** Too many references (BLK_STS_ZONE_OPEN_RESOURCE). */
+    ETOOMANYREFS(109),
+    /** Connection timed out (BLK_STS_TIMEOUT). */
+    ETIMEDOUT(110),
     /** Remote I/O error: the device cannot reach the P2PDMA memory. */
     EREMOTEIO(121);
 
