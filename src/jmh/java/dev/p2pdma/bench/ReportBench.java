@@ -5,7 +5,7 @@ import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.report.HtmlReport;
 import dev.p2pdma.report.PciIds;
 import dev.p2pdma.report.ReportModel;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.sim.SyntheticHost;
 import java.util.List;
 import java.util.Optional;

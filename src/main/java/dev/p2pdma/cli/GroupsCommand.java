@@ -5,7 +5,7 @@ import dev.p2pdma.pci.IommuGroups;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;

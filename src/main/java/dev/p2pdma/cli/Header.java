@@ -1,7 +1,7 @@
 package dev.p2pdma.cli;
 
 import dev.p2pdma.pci.IommuGroups;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.MachineInfo;
 import java.io.PrintWriter;

@@ -2,7 +2,7 @@ package dev.p2pdma.cli;
 
 import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.io.ImportException;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.p2pdma.cli;
 
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.report.PciIds;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;

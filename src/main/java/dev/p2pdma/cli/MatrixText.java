@@ -5,7 +5,7 @@ import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

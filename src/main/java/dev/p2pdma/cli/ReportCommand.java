@@ -4,7 +4,7 @@ import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.report.HtmlReport;
 import dev.p2pdma.report.PciIds;
 import dev.p2pdma.report.ReportModel;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;

@@ -1,6 +1,6 @@
 package dev.p2pdma.cli;
 
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.pci.io.Importers;
 import dev.p2pdma.report.ReportModel;
 import dev.p2pdma.report.SvgTree;

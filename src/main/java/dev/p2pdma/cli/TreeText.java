@@ -1,6 +1,6 @@
 package dev.p2pdma.cli;
 
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.HostBridge;

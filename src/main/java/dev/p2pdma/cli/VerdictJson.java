@@ -1,6 +1,6 @@
 package dev.p2pdma.cli;
 
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;

@@ -5,7 +5,7 @@ import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.HostBridge;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

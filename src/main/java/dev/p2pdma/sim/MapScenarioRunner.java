@@ -20,6 +20,7 @@ import dev.p2pdma.iommu.IommuDomainFlushQueue;
 import dev.p2pdma.iommu.IommuDomainType;
 import dev.p2pdma.iommu.IovaDomain;
 import dev.p2pdma.base.Errno;
+import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;

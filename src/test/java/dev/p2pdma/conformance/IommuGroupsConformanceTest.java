@@ -6,7 +6,7 @@ import dev.p2pdma.pci.IommuGroups;
 import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -10,7 +10,7 @@ import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.testing.Topo;
 import java.io.ByteArrayInputStream;
 import java.io.StringReader;

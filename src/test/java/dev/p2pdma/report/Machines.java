@@ -4,7 +4,7 @@ import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.io.ImportException;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;

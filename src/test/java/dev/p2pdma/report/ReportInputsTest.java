@@ -3,7 +3,7 @@ package dev.p2pdma.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.pci.PciFunction;
-import dev.p2pdma.sim.LoadedMachine;
+import dev.p2pdma.machine.LoadedMachine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
