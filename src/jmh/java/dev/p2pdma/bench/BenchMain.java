@@ -146,7 +146,9 @@ public final class BenchMain {
             iova("cold.rand1-64", "alloc_iova + __free_iova, 50% fragmented", "coldRand1to64", "spinlock", "treeMapPutRemove"),
             iova("fragfast.rand1-64", "alloc_iova_fast + free_iova_fast, 50% fragmented", "fragfastRand1to64", "spinlock", "treeMapPutRemove"),
             new Row("dma-iommu map_sgtable + unmap, 32 x 4 KiB RAM = 128 KiB (ns per list)", "IommuBench.mapUnmap32x4k",
-                    "IommuBench.directMapUnmap32x4k", "<= 3 us", 3000, 0));
+                    "IommuBench.directMapUnmap32x4k", "<= 3 us", 3000, 0),
+            new Row("device write of 128 KiB through the fabric, IOMMU on, 4 hops", "FabricBench.deviceWrite128k",
+                    "FabricBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2));
 
     private BenchMain() {
     }
@@ -177,7 +179,7 @@ public final class BenchMain {
 
         /** The default include: every benchmark of the report. */
         static final String ALL = "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench"
-                + "|DmaDirectBench|SwiotlbBench|IovaBench|IommuBench)\\..*";
+                + "|DmaDirectBench|SwiotlbBench|IovaBench|IommuBench|FabricBench)\\..*";
 
         /** Reads {@code [--kernel-c RAW] [--workloads MD] [--quick] [REGEX]}; fails on an unknown option or a missing value. */
         static Args parse(String[] args) {

@@ -3,11 +3,12 @@ package dev.p2pdma.fabric;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaTranslation;
+import dev.p2pdma.iommu.IommuDomain;
 import dev.p2pdma.iommu.IommuFault;
+import dev.p2pdma.iommu.IommuFaultReason;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
-import dev.p2pdma.pci.Bar;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
@@ -16,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * Models how a PCIe fabric carries a device's memory read or write (PCIe base spec routing and
@@ -61,6 +61,20 @@ public final class PcieFabric {
     private final Map<Integer, Requester> requesters;
     /** Whether the root complex forwards a request from one function to another's BAR. */
     private final RootComplexPeerRouting rootComplex;
+    /** Each function's address as text, by topology index. */
+    private final String[] names;
+    /** Each function's host bridge name, by topology index. */
+    private final String[] hostBridgeNames;
+    /** Each function's port type in words, by topology index. */
+    private final String[] portLabels;
+    /** Whether each function is a switch downstream port. */
+    private final boolean[] isDownstreamPort;
+    /** The ACS control bits each function has enabled (0 without a known ACS capability). */
+    private final int[] acsControl;
+    /** The memory BAR windows, for routing by address. */
+    private final BarWindows windows;
+    /** What a write returns as its data. */
+    private static final byte[] NO_BYTES = new byte[0];
 
     /**
      * Whether the root complex forwards a peer-to-peer request between two functions (by topology
@@ -86,6 +100,21 @@ public final class PcieFabric {
         this.memory = memory;
         this.requesters = Map.copyOf(requesters);
         this.rootComplex = rootComplex;
+        int n = topology.size();
+        this.names = new String[n];
+        this.hostBridgeNames = new String[n];
+        this.portLabels = new String[n];
+        this.isDownstreamPort = new boolean[n];
+        this.acsControl = new int[n];
+        for (int i = 0; i < n; i++) {
+            PciFunction f = topology.function(i);
+            names[i] = f.address().toString();
+            hostBridgeNames[i] = topology.hostBridgeOf(i).name();
+            portLabels[i] = f.portType().label();
+            isDownstreamPort[i] = f.portType() == PortType.DOWNSTREAM_PORT;
+            acsControl[i] = f.acs() instanceof AcsState.Present p ? p.controlBits() : 0;
+        }
+        this.windows = BarWindows.of(topology, memory);
     }
 
     /** A fabric over {@code topology} and {@code memory}; add requesters with {@link Builder#requester}. */
@@ -134,86 +163,96 @@ public final class PcieFabric {
         if (lenBytes <= 0) {
             throw new IllegalArgumentException("read length must be positive: " + lenBytes);
         }
-        return transfer(requester, address, lenBytes, DmaTranslation.Access.READ, new byte[0]);
+        return transfer(requester, address, lenBytes, DmaTranslation.Access.READ, null, 0);
     }
 
     /** The device {@code requester} (a topology index) writes {@code data} at bus address {@code address}. */
     public FabricTransfer write(int requester, long address, byte[] data) {
-        if (data.length == 0) {
-            throw new IllegalArgumentException("write length must be positive");
-        }
-        return transfer(requester, address, data.length, DmaTranslation.Access.WRITE, data.clone());
+        return write(requester, address, data, 0, data.length);
     }
 
-    private FabricTransfer transfer(int requester, long address, int len, DmaTranslation.Access access, byte[] data) {
+    /** The device {@code requester} writes {@code data[offset, offset + len)} at bus address {@code address}. */
+    public FabricTransfer write(int requester, long address, byte[] data, int offset, int len) {
+        if (len <= 0 || offset < 0 || offset > data.length - len) {
+            throw new IllegalArgumentException("write of " + len + " bytes at " + offset + " of a " + data.length + "-byte buffer");
+        }
+        return transfer(requester, address, len, DmaTranslation.Access.WRITE, data, offset);
+    }
+
+    private FabricTransfer transfer(int requester, long address, int len, DmaTranslation.Access access, byte[] data, int offset) {
         Requester r = requesters.get(requester);
         if (r == null) {
-            throw new IllegalArgumentException("function " + topology.function(requester).address() + " is not a requester of this fabric");
+            throw new IllegalArgumentException("function " + names[requester] + " is not a requester of this fabric");
         }
-        List<FabricHop> hops = new ArrayList<>();
-        hops.add(new FabricHop(name(requester), (access == DmaTranslation.Access.READ ? "memory read" : "memory write")
-                + String.format(" of %d bytes at bus address 0x%x", len, address)));
-        OptionalInt peer = barOwnerOfBus(address, len);
+        boolean read = access == DmaTranslation.Access.READ;
+        List<FabricHop> hops = new ArrayList<>(8);
+        hops.add(new FabricHop(names[requester], read ? FabricHop.Step.READ_REQUEST : FabricHop.Step.WRITE_REQUEST, address, len, ""));
+        int window = windows.ofBus(address, len);
+        int peer = window < 0 ? -1 : windows.owner(window);
         int from = requester;
         while (true) {
             int port = topology.upstream(from);
             if (port < 0) {
                 break;
             }
-            PciFunction p = topology.function(port);
-            hops.add(new FabricHop(name(port), "up through the " + p.portType().label()));
-            if (peer.isPresent() && p.portType() == PortType.DOWNSTREAM_PORT) {
+            hops.add(new FabricHop(names[port], FabricHop.Step.UP, address, len, portLabels[port]));
+            if (peer >= 0 && isDownstreamPort[port]) {
                 int sw = topology.upstream(port);
-                int target = peer.getAsInt();
-                if (sw >= 0 && isBelow(target, sw) && !isBelow(target, port)) {
-                    int acs = acsControl(p);
+                if (sw >= 0 && isBelow(peer, sw) && !isBelow(peer, port)) {
+                    int acs = acsControl[port];
                     if ((acs & (Acs.RR | Acs.EC)) != 0) {
-                        hops.add(new FabricHop(name(port), "ACS " + ((acs & Acs.RR) != 0 ? "RR" : "EC") + " set: request redirected upstream"));
+                        hops.add(new FabricHop(names[port], (acs & Acs.RR) != 0 ? FabricHop.Step.ACS_RR_REDIRECT : FabricHop.Step.ACS_EC_REDIRECT,
+                                address, len, ""));
                     } else {
-                        return completePeer(requester, target, address, len, access, data, hops, sw);
+                        return completePeer(requester, peer, windows.busToCpu(window, address), len, read, data, offset, hops, sw);
                     }
                 }
             }
             from = port;
         }
-        return atRootComplex(r, requester, address, len, access, data, hops);
+        return atRootComplex(r, requester, address, len, access, data, offset, hops);
     }
 
     /** A switch routes the request down to a peer below it; a read's completion may be redirected by CR. */
-    private FabricTransfer completePeer(int requester, int target, long address, int len, DmaTranslation.Access access, byte[] data,
-            List<FabricHop> hops, int switchUpstream) {
-        hops.add(new FabricHop(name(switchUpstream), "switch routes the request down to " + name(target)));
-        long cpu = busToCpu(address);
+    private FabricTransfer completePeer(int requester, int target, long cpu, int len, boolean read, byte[] data, int offset, List<FabricHop> hops,
+            int switchUpstream) {
+        hops.add(new FabricHop(names[switchUpstream], FabricHop.Step.SWITCH_DOWN, cpu, len, names[target]));
         if (!memory.isBacked(cpu, len)) {
-            hops.add(new FabricHop(name(target), "unsupported request: nothing backs CPU address 0x" + Long.toHexString(cpu)));
-            return new FabricTransfer.Failed(new FabricError.UnsupportedRequest(String.format("no memory at CPU address 0x%x+%d in %s", cpu, len,
-                    name(target))), hops);
+            String reason = String.format("no memory at CPU address 0x%x+%d in %s", cpu, len, names[target]);
+            hops.add(new FabricHop(names[target], FabricHop.Step.UNSUPPORTED, cpu, len, reason));
+            return new FabricTransfer.Failed(new FabricError.UnsupportedRequest(reason), hops);
         }
-        byte[] out = move(cpu, len, access, data);
-        hops.add(new FabricHop(name(target), String.format("%s BAR at CPU address 0x%x", access == DmaTranslation.Access.READ ? "read from" : "written to", cpu)));
-        if (access == DmaTranslation.Access.READ) {
+        byte[] out = NO_BYTES;
+        if (read) {
+            out = memory.read(cpu, len);
+            hops.add(new FabricHop(names[target], FabricHop.Step.BAR_READ, cpu, len, ""));
             int targetPort = topology.upstream(target);
-            if (targetPort >= 0 && (acsControl(topology.function(targetPort)) & Acs.CR) != 0) {
-                hops.add(new FabricHop(name(targetPort), "ACS CR set: completion redirected up through the root complex"));
+            if (targetPort >= 0 && (acsControl[targetPort] & Acs.CR) != 0) {
+                hops.add(new FabricHop(names[targetPort], FabricHop.Step.ACS_CR_REDIRECT, cpu, len, ""));
             }
-            hops.add(new FabricHop(name(requester), "completion received"));
+            hops.add(new FabricHop(names[requester], FabricHop.Step.COMPLETION, cpu, len, ""));
+        } else {
+            memory.write(cpu, data, offset, len);
+            hops.add(new FabricHop(names[target], FabricHop.Step.BAR_WRITE, cpu, len, ""));
         }
         return new FabricTransfer.Completed(out, hops);
     }
 
     /** The root complex: IOMMU or DMA ranges, then RAM or a peer BAR through the host bridge. */
-    private FabricTransfer atRootComplex(Requester r, int requester, long address, int len, DmaTranslation.Access access, byte[] data,
+    private FabricTransfer atRootComplex(Requester r, int requester, long address, int len, DmaTranslation.Access access, byte[] data, int offset,
             List<FabricHop> hops) {
-        hops.add(new FabricHop(ROOT_COMPLEX, "request arrives from " + topology.hostBridgeOf(requester).name()));
+        boolean read = access == DmaTranslation.Access.READ;
+        hops.add(new FabricHop(ROOT_COMPLEX, FabricHop.Step.ROOT_COMPLEX, address, len, hostBridgeNames[requester]));
         List<DmaTranslation.Piece> pieces;
         if (r.iommu().isPresent()) {
             DmaTranslation.Result t = r.iommu().get().translate(r.device(), address, len, access);
             if (t instanceof DmaTranslation.Faulted f) {
-                hops.add(new FabricHop("IOMMU", "fault at 0x" + Long.toHexString(f.dmaAddress()) + ": the request is dropped"));
+                hops.add(new FabricHop("IOMMU", FabricHop.Step.IOMMU_FAULT, f.dmaAddress(), len, ""));
                 return new FabricTransfer.Failed(new FabricError.IommuFaulted(faultOf(r, f, access)), hops);
             }
             pieces = ((DmaTranslation.Mapped) t).pieces();
-            hops.add(new FabricHop("IOMMU", "translated to " + describe(pieces)));
+            hops.add(new FabricHop("IOMMU", FabricHop.Step.IOMMU_TRANSLATED, pieces.get(0).phys(), len,
+                    pieces.size() == 1 ? String.format("0x%x+%d", pieces.get(0).phys(), len) : describe(pieces)));
         } else {
             long phys = r.device().dmaToPhys(address);
             if (phys == DmaMasks.INVALID_PHYS) {
@@ -221,97 +260,54 @@ public final class PcieFabric {
             }
             pieces = List.of(new DmaTranslation.Piece(phys, len));
         }
-        for (DmaTranslation.Piece piece : pieces) {
+        int[] owners = new int[pieces.size()];
+        for (int i = 0; i < pieces.size(); i++) {
+            DmaTranslation.Piece piece = pieces.get(i);
+            owners[i] = -1;
             if (memory.isRam(piece.phys(), piece.lenBytes())) {
                 continue;
             }
-            OptionalInt owner = barOwnerOfCpu(piece.phys(), piece.lenBytes());
-            if (owner.isEmpty() || !memory.isBacked(piece.phys(), piece.lenBytes())) {
+            int window = windows.ofCpu(piece.phys(), piece.lenBytes());
+            if (window < 0 || !memory.isBacked(piece.phys(), piece.lenBytes())) {
                 return unsupported(hops, String.format("no memory at CPU address 0x%x+%d", piece.phys(), piece.lenBytes()));
             }
-            if (!rootComplex.forwards(requester, owner.getAsInt())) {
-                return unsupported(hops, String.format("the root complex does not forward peer-to-peer from %s to %s", name(requester),
-                        name(owner.getAsInt())));
+            owners[i] = windows.owner(window);
+            if (!rootComplex.forwards(requester, owners[i])) {
+                return unsupported(hops, String.format("the root complex does not forward peer-to-peer from %s to %s", names[requester],
+                        names[owners[i]]));
             }
         }
-        byte[] out = new byte[access == DmaTranslation.Access.READ ? len : 0];
+        byte[] out = read ? new byte[len] : NO_BYTES;
         int at = 0;
-        for (DmaTranslation.Piece piece : pieces) {
-            byte[] part = move(piece.phys(), piece.lenBytes(), access, access == DmaTranslation.Access.WRITE ? slice(data, at, piece.lenBytes()) : null);
-            if (access == DmaTranslation.Access.READ) {
-                System.arraycopy(part, 0, out, at, part.length);
+        for (int i = 0; i < pieces.size(); i++) {
+            DmaTranslation.Piece piece = pieces.get(i);
+            if (read) {
+                memory.read(piece.phys(), out, at, piece.lenBytes());
+            } else {
+                memory.write(piece.phys(), data, offset + at, piece.lenBytes());
             }
-            OptionalInt owner = barOwnerOfCpu(piece.phys(), piece.lenBytes());
-            hops.add(new FabricHop(owner.isPresent() ? name(owner.getAsInt()) : "RAM",
-                    String.format("%s 0x%x+%d%s", access == DmaTranslation.Access.READ ? "read" : "written", piece.phys(), piece.lenBytes(),
-                            owner.isPresent() ? " (BAR, down through the host bridge)" : "")));
+            FabricHop.Step step = owners[i] < 0 ? (read ? FabricHop.Step.RAM_READ : FabricHop.Step.RAM_WRITE)
+                    : read ? FabricHop.Step.HOST_BRIDGE_BAR_READ : FabricHop.Step.HOST_BRIDGE_BAR_WRITE;
+            hops.add(new FabricHop(owners[i] < 0 ? "RAM" : names[owners[i]], step, piece.phys(), piece.lenBytes(), ""));
             at += piece.lenBytes();
         }
-        if (access == DmaTranslation.Access.READ) {
-            hops.add(new FabricHop(name(requester), "completion received"));
+        if (read) {
+            hops.add(new FabricHop(names[requester], FabricHop.Step.COMPLETION, address, len, ""));
         }
         return new FabricTransfer.Completed(out, hops);
     }
 
     private static FabricTransfer unsupported(List<FabricHop> hops, String reason) {
-        hops.add(new FabricHop(ROOT_COMPLEX, "unsupported request: " + reason));
+        hops.add(new FabricHop(ROOT_COMPLEX, FabricHop.Step.UNSUPPORTED, 0, 0, reason));
         return new FabricTransfer.Failed(new FabricError.UnsupportedRequest(reason), hops);
     }
 
     /** The newest fault the domain recorded for this access, or one made from the translation's answer. */
     private static IommuFault faultOf(Requester r, DmaTranslation.Faulted f, DmaTranslation.Access access) {
-        if (r.iommu().get() instanceof dev.p2pdma.iommu.IommuDomain d && !d.faults().isEmpty()) {
+        if (r.iommu().get() instanceof IommuDomain d && !d.faults().isEmpty()) {
             return d.faults().get(d.faults().size() - 1);
         }
-        return new IommuFault(r.device().name(), f.dmaAddress(), access, dev.p2pdma.iommu.IommuFaultReason.NOT_PRESENT);
-    }
-
-    /** Reads {@code len} bytes at {@code cpu}, or writes {@code data} there; returns what was read. */
-    private byte[] move(long cpu, int len, DmaTranslation.Access access, byte[] data) {
-        if (access == DmaTranslation.Access.READ) {
-            return memory.read(cpu, len);
-        }
-        memory.write(cpu, data, 0, len);
-        return new byte[0];
-    }
-
-    private static byte[] slice(byte[] data, int from, int len) {
-        byte[] out = new byte[len];
-        System.arraycopy(data, from, out, 0, len);
-        return out;
-    }
-
-    /** The function whose memory BAR holds {@code [bus, bus + len)} in its bus window, if one does. */
-    private OptionalInt barOwnerOfBus(long bus, int len) {
-        for (PhysicalMemory.Region region : memory.regions()) {
-            if (region.kind() == PhysicalMemory.Kind.MMIO && Long.compareUnsigned(bus - region.busAddress(), region.sizeBytes()) < 0) {
-                return barOwnerOfCpu(bus - region.busOffset(), len);
-            }
-        }
-        return OptionalInt.empty();
-    }
-
-    /** The CPU address of a bus address in a BAR window (the address itself when it is in none). */
-    private long busToCpu(long bus) {
-        for (PhysicalMemory.Region region : memory.regions()) {
-            if (region.kind() == PhysicalMemory.Kind.MMIO && Long.compareUnsigned(bus - region.busAddress(), region.sizeBytes()) < 0) {
-                return bus - region.busOffset();
-            }
-        }
-        return bus;
-    }
-
-    /** The function one of whose memory BARs holds {@code [cpu, cpu + len)}, if one does. */
-    private OptionalInt barOwnerOfCpu(long cpu, int len) {
-        for (int i = 0; i < topology.size(); i++) {
-            for (Bar b : topology.function(i).bars()) {
-                if (b.memory() && Long.compareUnsigned(cpu - b.cpuAddress(), b.sizeBytes()) < 0
-                        && Long.compareUnsigned(len, b.sizeBytes() - (cpu - b.cpuAddress())) <= 0) {
-                    return OptionalInt.of(i);
-                }
-            }
-        }
-        return OptionalInt.empty();
+        return new IommuFault(r.device().name(), f.dmaAddress(), access, IommuFaultReason.NOT_PRESENT);
     }
 
     /** Whether {@code function} sits below bridge {@code bridge} (on its secondary side, at any depth). */
@@ -322,15 +318,6 @@ public final class PcieFabric {
             }
         }
         return false;
-    }
-
-    /** The ACS control bits a port has enabled (none when it has no ACS capability or it is unknown). */
-    private static int acsControl(PciFunction port) {
-        return port.acs() instanceof AcsState.Present p ? p.controlBits() : 0;
-    }
-
-    private String name(int index) {
-        return topology.function(index).address().toString();
     }
 
     private static String describe(List<DmaTranslation.Piece> pieces) {
