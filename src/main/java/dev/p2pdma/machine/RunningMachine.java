@@ -111,13 +111,37 @@ public final class RunningMachine {
     }
 
     /**
-     * Boots {@code loaded} with {@code ramBytes} of RAM.
+     * How to boot: how much RAM, and whether drivers register the p2pmem the capture shows (off for
+     * a scenario that registers its own providers).
+     *
+     * @param ramBytes              system RAM at physical address 0
+     * @param driversRegisterP2pmem whether each provider's driver registers its captured p2pmem
+     */
+    public record BootOptions(long ramBytes, boolean driversRegisterP2pmem) {
+        /** RAM as given, drivers registering their p2pmem. */
+        public static BootOptions ram(long ramBytes) {
+            return new BootOptions(ramBytes, true);
+        }
+    }
+
+    /**
+     * Boots {@code loaded} with {@code ramBytes} of RAM, drivers registering their p2pmem.
      *
      * @throws IllegalArgumentException when the machine cannot be built as captured (too little RAM
      *                                  below the PCI hole for swiotlb, a p2pmem BAR that cannot be
      *                                  registered), naming the device or the reason
      */
     public static RunningMachine boot(LoadedMachine loaded, long ramBytes) {
+        return boot(loaded, BootOptions.ram(ramBytes));
+    }
+
+    /**
+     * Boots {@code loaded} as {@code options} say.
+     *
+     * @throws IllegalArgumentException as {@link #boot(LoadedMachine, long)}
+     */
+    public static RunningMachine boot(LoadedMachine loaded, BootOptions options) {
+        long ramBytes = options.ramBytes();
         PciTopology t = loaded.topology();
         KernelCommandLine cmdline = KernelCommandLine.parse(t.machine().cmdline().orElse(""));
         DmaSetup setup = DmaSetup.of(cmdline, loaded.iommuActive().orElse(cmdline.iommuRequested().orElse(false)));
@@ -128,11 +152,11 @@ public final class RunningMachine {
         ModelClock clock = new ModelClock();
         KernelLog log = KernelLog.create();
         PhysicalMemory memory = PhysicalMemory.forTopology(t, ramBytes);
-        Swiotlb swiotlb = swiotlb(memory);
+        Swiotlb swiotlb = swiotlb(memory, t.machine().source());
         P2pDmaProviders providers = P2pDmaProviders.create(loaded.decision(), memory, log, new SplittableRandom(42));
         Map<PciAddress, P2pMemBlock> driverBlocks = new LinkedHashMap<>();
         for (PciFunction f : t.functions()) {
-            if (f.p2pmem().isPresent()) {
+            if (options.driversRegisterP2pmem() && f.p2pmem().isPresent()) {
                 registerP2pmem(f, f.p2pmem().get(), providers, assumptions).ifPresent(b -> driverBlocks.put(f.address(), b));
             }
         }
@@ -161,11 +185,12 @@ public final class RunningMachine {
     }
 
     /** Like memblock_alloc_low(): the bounce buffer at the top of RAM below 4 GiB, whole segments, at most IO_TLB_DEFAULT_SIZE. */
-    private static Swiotlb swiotlb(PhysicalMemory memory) {
+    private static Swiotlb swiotlb(PhysicalMemory memory, String source) {
         long lowTop = memory.regions().get(0).sizeBytes();
         long bytes = Math.min(SWIOTLB_BYTES, lowTop / 4 / SWIOTLB_SEGMENT_BYTES * SWIOTLB_SEGMENT_BYTES);
         if (bytes == 0) {
-            throw new IllegalArgumentException(String.format("only 0x%x bytes of RAM lie below the PCI hole: too few for a swiotlb buffer", lowTop));
+            throw new IllegalArgumentException(String.format("only 0x%x bytes of RAM lie below the PCI hole of %s, too few for a swiotlb buffer"
+                    + " (a quarter of it must hold %d KiB)", lowTop, source, SWIOTLB_SEGMENT_BYTES >> 10));
         }
         return Swiotlb.create(memory, lowTop - bytes, (int) (bytes / Swiotlb.IO_TLB_SIZE), 1);
     }

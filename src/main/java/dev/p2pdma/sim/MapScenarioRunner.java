@@ -8,9 +8,7 @@ import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMapResult;
 import dev.p2pdma.dma.DmaMapping;
 import dev.p2pdma.dma.DmaRange;
-import dev.p2pdma.dma.DmaWarnings;
 import dev.p2pdma.dma.LegacyDmaOps;
-import dev.p2pdma.dma.P2pMapTypes;
 import dev.p2pdma.dma.Swiotlb;
 import dev.p2pdma.iommu.IommuDmaOps;
 import dev.p2pdma.iommu.IommuDomain;
@@ -21,6 +19,7 @@ import dev.p2pdma.iommu.IommuDomainType;
 import dev.p2pdma.iommu.IovaDomain;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.machine.LoadedMachine;
+import dev.p2pdma.machine.RunningMachine;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
@@ -39,11 +38,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.function.Supplier;
 
 /**
- * Runs a {@link MapScenario}: loads the machine, registers and publishes the p2pmem providers
+ * Runs a {@link MapScenario}: loads the machine and boots it ({@link RunningMachine}: memory, the
+ * swiotlb buffer, the DMA core; without the drivers' own p2pmem), registers and publishes the p2pmem providers
  * (pci_p2pdma_add_resource, pci_p2pmem_publish), builds the client's DMA device, assembles the
  * scatterlist from RAM pages and pci_alloc_p2pmem() blocks, maps it with the era's API call, and
  * unmaps it again. Every problem with the scenario (unknown device, a BAR that cannot be
@@ -51,11 +50,6 @@ import java.util.function.Supplier;
  * thread-safe (each run builds its own machine).
  */
 public final class MapScenarioRunner {
-
-    /** Largest swiotlb buffer: IO_TLB_DEFAULT_SIZE. */
-    private static final long SWIOTLB_BYTES = Swiotlb.IO_TLB_DEFAULT_SIZE;
-    /** The swiotlb buffer is a whole number of segments of IO_TLB_SEGSIZE slots: 256 KiB. */
-    private static final long SWIOTLB_SEGMENT_BYTES = (long) Swiotlb.IO_TLB_SEGSIZE * Swiotlb.IO_TLB_SIZE;
 
     private MapScenarioRunner() {
     }
@@ -71,17 +65,14 @@ public final class MapScenarioRunner {
             throw new ImportException(file + ": topology: " + Texts.capQuoted(Texts.path(String.valueOf(e.getMessage()))), e);
         }
         requireDevice(m, s.client().device(), file, "client");
-        KernelLog log = KernelLog.create();
-        PhysicalMemory memory = applying(file, "ram", () -> PhysicalMemory.forTopology(m.topology(), s.ramBytes()));
-        // like memblock_alloc_low(): the bounce buffer sits below 4 GiB so 32-bit devices reach it; whole segments only
-        long lowTop = memory.regions().get(0).sizeBytes();
-        long swiotlbBytes = Math.min(SWIOTLB_BYTES, lowTop / 4 / SWIOTLB_SEGMENT_BYTES * SWIOTLB_SEGMENT_BYTES);
-        if (swiotlbBytes == 0) {
-            throw new ImportException(String.format("%s: ram: only 0x%x bytes of RAM lie below the PCI hole of %s, too few for a swiotlb buffer"
-                    + " (a quarter of it must hold %d KiB)", file, lowTop, Texts.path(m.topology().machine().source()), SWIOTLB_SEGMENT_BYTES >> 10));
-        }
-        long swiotlbStart = lowTop - swiotlbBytes;
-        P2pDmaProviders providers = P2pDmaProviders.create(m.decision(), memory, log, new SplittableRandom(42));
+        // the scenario registers its own providers, so drivers do not register what the input shows
+        RunningMachine machine = applying(file, "ram", () -> RunningMachine.boot(m, new RunningMachine.BootOptions(s.ramBytes(), false)));
+        KernelLog log = machine.log();
+        PhysicalMemory memory = machine.memory();
+        Swiotlb tlb = machine.swiotlb();
+        long swiotlbStart = tlb.startPhys();
+        long swiotlbBytes = tlb.sizeBytes();
+        P2pDmaProviders providers = machine.providers();
         for (MapScenario.Provider p : s.providers()) {
             requireDevice(m, p.device(), file, "provider");
             Optional<Errno> err = applying(file, "providers: " + p.device(),
@@ -92,7 +83,6 @@ public final class MapScenarioRunner {
             }
             providers.finder().publish(p.device(), p.publish());
         }
-        Swiotlb tlb = applying(file, "ram", () -> Swiotlb.create(memory, swiotlbStart, (int) (swiotlbBytes / Swiotlb.IO_TLB_SIZE), 1));
         Optional<IommuDomain> domain = applying(file, "client.iommu", () -> domain(s.client(), m, memory));
         DmaDevice dev = device(s.client(), m, tlb, domain, file);
         SgTable sgt = new SgTable();
@@ -133,9 +123,7 @@ public final class MapScenarioRunner {
                 }
             }
         }
-        DmaWarnings warnings = DmaWarnings.of(log, System::nanoTime);
-        Era era = Era.ofTag(s.era());
-        DmaMapping mapping = DmaMapping.create(memory, P2pMapTypes.of(m.topology(), providers.mapTypes(), log), warnings).withEra(era);
+        DmaMapping mapping = machine.mapping().withEra(Era.ofTag(s.era()));
         DmaDirection dir = DmaDirection.valueOf(s.direction().toUpperCase(Locale.ROOT));
         int ret;
         Optional<String> error;
