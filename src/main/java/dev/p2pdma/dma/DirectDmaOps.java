@@ -16,7 +16,8 @@ import dev.p2pdma.sg.SgWalk;
  * the device's range map, bounced through swiotlb when forced or when the address is beyond the
  * device's reach; P2PDMA pages follow their map type: BUS_ADDR segments get the PCI bus address
  * and a mark, THRU_HOST_BRIDGE segments are mapped like RAM (but never bounced), NOT_SUPPORTED
- * fails the whole list with -EREMOTEIO after undoing what was mapped.
+ * fails the whole list with -EREMOTEIO after undoing what was mapped. map_page asks no map type:
+ * a P2PDMA page gets the DMA address of its CPU address, or DMA_MAPPING_ERROR where RAM would bounce.
  *
  * <p>Stateless (one shared instance); thread-safe. State lives in the swiotlb pool and the
  * caller's scatterlist.
@@ -78,7 +79,7 @@ public final class DirectDmaOps implements DmaOps {
                     return Errno.EREMOTEIO.negative();
                 }
             }
-            long dma = mapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
+            long dma = directMapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
             e.setDmaAddress(dma);
             if (dma == DmaMasks.DMA_MAPPING_ERROR) {
                 unmapSg(m, dev, sgl, c.index(), dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
@@ -104,7 +105,7 @@ public final class DirectDmaOps implements DmaOps {
                     mark.unmark(e);
                 }
             } else {
-                unmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
+                directUnmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
             }
         }
     }
@@ -123,6 +124,32 @@ public final class DirectDmaOps implements DmaOps {
         for (SgEntry e : SgWalk.of(sgl, nents)) {
             syncSingleForDevice(m, dev, e.dmaAddress(), e.lengthBytes(), dir);
         }
+    }
+
+    /** Models dma_direct_map_page() as the ops' map_page: see {@link #directMapPage}; the kind as {@link #classify} finds it. */
+    @Override
+    public DmaPageMapping mapPage(DmaMapping m, DmaDevice dev, Page page, long offset, long size, DmaDirection dir, DmaAttrs attrs) {
+        return classify(dev, directMapPage(m, dev, page, offset, size, dir, attrs));
+    }
+
+    /** Models dma_direct_unmap_page(): see {@link #directUnmapPage}. */
+    @Override
+    public void unmapPage(DmaMapping m, DmaDevice dev, long dmaAddress, long size, DmaDirection dir, DmaAttrs attrs) {
+        directUnmapPage(m, dev, dmaAddress, size, dir, attrs);
+    }
+
+    /**
+     * The kind of an address dma_direct_map_page() returned, decided as dma_direct_unmap_page()
+     * decides it: a bounce slot when its CPU side (dma_to_phys) lies in the device's swiotlb pool
+     * (is_swiotlb_buffer()), else the range map's image of the page itself.
+     */
+    static DmaPageMapping classify(DmaDevice dev, long dma) {
+        if (dma == DmaMasks.DMA_MAPPING_ERROR) {
+            return DmaPageMapping.ERROR;
+        }
+        Swiotlb pool = dev.swiotlbOrNull();
+        boolean bounced = pool != null && pool.contains(dev.dmaToPhys(dma));
+        return new DmaPageMapping(dma, bounced ? DmaPageMapping.Kind.SWIOTLB_SLOT : DmaPageMapping.Kind.PHYSICAL);
     }
 
     /**
@@ -178,7 +205,7 @@ public final class DirectDmaOps implements DmaOps {
      * bounced: DMA_MAPPING_ERROR), or DMA_MAPPING_ERROR with a once-only overflow WARN when there
      * is no pool. A non-coherent device gets a cache sync unless SKIP_CPU_SYNC.
      */
-    static long mapPage(DmaMapping m, DmaDevice dev, Page page, int offset, long size, DmaDirection dir, DmaAttrs attrs) {
+    static long directMapPage(DmaMapping m, DmaDevice dev, Page page, long offset, long size, DmaDirection dir, DmaAttrs attrs) {
         long phys = page.physAddress() + offset;
         long dma = dev.physToDma(phys);
         if (dev.isSwiotlbForceBounce()) {
@@ -209,7 +236,7 @@ public final class DirectDmaOps implements DmaOps {
      * Models dma_direct_unmap_page(): sync for the CPU unless SKIP_CPU_SYNC, then release the
      * swiotlb slots if the address is a bounce buffer (without copying again).
      */
-    static void unmapPage(DmaMapping m, DmaDevice dev, long dmaAddress, long size, DmaDirection dir, DmaAttrs attrs) {
+    static void directUnmapPage(DmaMapping m, DmaDevice dev, long dmaAddress, long size, DmaDirection dir, DmaAttrs attrs) {
         long phys = dev.dmaToPhys(dmaAddress);
         if (!attrs.skipCpuSync()) {
             syncSingleForCpu(m, dev, dmaAddress, size, dir);

@@ -1,6 +1,7 @@
 package dev.p2pdma.dma;
 
 import dev.p2pdma.base.Errno;
+import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.p2pdma.SgDmaBehaviour;
@@ -10,9 +11,10 @@ import java.util.Objects;
 
 /**
  * Models the DMA mapping core, kernel/dma/mapping.c (spec 3.1, 3.2), for one machine: dispatch to
- * the device's backend, the return conventions of dma_map_sg() and dma_map_sgtable() in the
- * chosen {@link Era} (its {@link SgDmaBehaviour}), unmap and sync, dma_pci_p2pdma_supported() and
- * dma_max_mapping_size(). It also holds what the backends share: the physical memory, the P2P map
+ * the device's backend, dma_map_page_attrs() / dma_unmap_page_attrs(), the return conventions of
+ * dma_map_sg() and dma_map_sgtable() in the chosen {@link Era} (its {@link SgDmaBehaviour}), unmap
+ * and sync, dma_pci_p2pdma_supported(), dma_max_mapping_size() and dma_opt_mapping_size(). It
+ * also holds what the backends share: the physical memory, the P2P map
  * type source, the warning sink and the cache-maintenance counters.
  *
  * <p>Return conventions, as the era's behaviour says. SG (default, Linux 6.12): the backend's result is kept when positive or
@@ -90,6 +92,41 @@ public final class DmaMapping {
     /** Cache maintenance counted for non-coherent devices. */
     public CacheMaintenance cache() {
         return cache;
+    }
+
+    /**
+     * Models dma_map_page_attrs() (spec 3.4, 4, 5.3, 6.7): maps {@code [page + offset, + size)} for
+     * one DMA. BUG_ON an invalid direction (an exception); a device without a DMA mask gets a
+     * once-only WARN and DMA_MAPPING_ERROR; otherwise the backend's map_page decides. As in Linux
+     * 6.12 nothing here looks at P2PDMA pages: no map type is asked, so a P2PDMA page never gets its
+     * bus address through this call (nvme-pci keeps P2PDMA pages off its fast path, spec 6.7).
+     *
+     * @param offset bytes from the start of {@code page}, not negative (may pass the page: a multi-page range)
+     * @param size   bytes to map, positive
+     * @return the DMA address and its kind, or {@link DmaPageMapping#ERROR} with nothing held
+     * @throws IllegalArgumentException for an invalid direction (the kernel's BUG), a negative offset or a size below 1
+     */
+    public DmaPageMapping mapPage(DmaDevice dev, Page page, long offset, long size, DmaDirection dir, DmaAttrs attrs) {
+        Objects.requireNonNull(page, "page");
+        requireValid(dir);
+        if (offset < 0 || size <= 0) {
+            throw new IllegalArgumentException("dma_map_page of " + size + " bytes at offset " + offset);
+        }
+        if (!dev.hasDmaMask()) {
+            warnings.warnOnce("dma_map_page_attrs:no_mask", "dma_map_page_attrs (kernel/dma/mapping.c): WARN_ON_ONCE(!dev->dma_mask) for "
+                    + dev.name());
+            return DmaPageMapping.ERROR;
+        }
+        return dev.ops().mapPage(this, dev, page, offset, size, dir, attrs);
+    }
+
+    /**
+     * Models dma_unmap_page_attrs(): BUG_ON an invalid direction, then the backend's unmap_page of
+     * {@code dmaAddress} with the size and direction it was mapped with.
+     */
+    public void unmapPage(DmaDevice dev, long dmaAddress, long size, DmaDirection dir, DmaAttrs attrs) {
+        requireValid(dir);
+        dev.ops().unmapPage(this, dev, dmaAddress, size, dir, attrs);
     }
 
     /**
@@ -177,6 +214,18 @@ public final class DmaMapping {
     /** Models dma_max_mapping_size(): the backend's limit, {@link DmaMasks#SIZE_MAX} for none. */
     public long maxMappingBytes(DmaDevice dev) {
         return dev.ops().maxMappingBytes(this, dev);
+    }
+
+    /**
+     * Models dma_opt_mapping_size() (spec 6.2 point 2): the backend's optimal size (128 KiB, the IOVA
+     * rcache range, for the IOMMU DMA layer; unlimited otherwise) capped by
+     * {@link #maxMappingBytes dma_max_mapping_size()}; {@link DmaMasks#SIZE_MAX} for no limit
+     * (compare unsigned).
+     */
+    public long optMappingBytes(DmaDevice dev) {
+        long max = maxMappingBytes(dev);
+        long opt = dev.ops().optMappingBytes(this, dev);
+        return Long.compareUnsigned(max, opt) <= 0 ? max : opt;
     }
 
     /**

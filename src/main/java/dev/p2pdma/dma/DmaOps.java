@@ -1,5 +1,6 @@
 package dev.p2pdma.dma;
 
+import dev.p2pdma.mm.Page;
 import dev.p2pdma.sg.SgEntry;
 import java.util.Optional;
 
@@ -11,6 +12,9 @@ import java.util.Optional;
  * not sealed only because an unnamed module cannot seal across packages: every implementation
  * must pass the shared contract suite {@code src/test/java/dev/p2pdma/dma/DmaOpsContract*} (one
  * subclass per backend).
+ *
+ * <p>The single-range operations ({@link #mapPage}, {@link #unmapPage}) return a
+ * {@link DmaPageMapping}: the address with its kind, or DMA_MAPPING_ERROR as a value.
  *
  * <p>The scatterlist operations keep the kernel's int convention because {@link DmaMapping}
  * normalises them exactly as mapping.c does: map_sg returns the number of DMA segments, or a
@@ -43,11 +47,30 @@ public interface DmaOps {
     /** The ops' sync_sg_for_device. */
     void syncSgForDevice(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir);
 
+    /**
+     * The ops' map_page: maps {@code [page + offset, + size)} ({@code offset} may run past the
+     * first page: a multi-page range). The mapping core has checked the direction and the mask.
+     *
+     * @return the DMA address and its kind, or {@link DmaPageMapping#ERROR} with nothing held
+     */
+    DmaPageMapping mapPage(DmaMapping m, DmaDevice dev, Page page, long offset, long size, DmaDirection dir, DmaAttrs attrs);
+
+    /** The ops' unmap_page of an address {@link #mapPage} returned, with the size and direction passed to it. */
+    void unmapPage(DmaMapping m, DmaDevice dev, long dmaAddress, long size, DmaDirection dir, DmaAttrs attrs);
+
     /** What this backend does differently from the others; the shared contract suite derives its expectations from it. */
     DmaBackendCapabilities capabilities();
 
     /** The ops' max_mapping_size, {@link DmaMasks#SIZE_MAX} for no limit. */
     long maxMappingBytes(DmaMapping m, DmaDevice dev);
+
+    /**
+     * The ops' opt_mapping_size (what dma_opt_mapping_size() takes before the min with the max
+     * mapping size): {@link DmaMasks#SIZE_MAX} when the ops have none.
+     */
+    default long optMappingBytes(DmaMapping m, DmaDevice dev) {
+        return DmaMasks.SIZE_MAX;
+    }
 
     /**
      * The translation a device mapped by this backend goes through (its IOMMU domain), or empty when

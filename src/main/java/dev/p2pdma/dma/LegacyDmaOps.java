@@ -16,7 +16,8 @@ import dev.p2pdma.sg.SgWalk;
  * check here, so real legacy ops would map the BAR's CPU address as if it were RAM. The model
  * refuses instead: a list holding a P2PDMA page fails with -EREMOTEIO ("the device cannot reach
  * the P2PDMA memory in the table", the one code of spec 3.2 with that meaning, permanent), after
- * undoing the entries already mapped. Nothing is ever mapped silently.
+ * undoing the entries already mapped; map_page refuses one with DMA_MAPPING_ERROR. Nothing is
+ * ever mapped silently.
  *
  * <p>Other failures return the ops' configured failure value: -EIO by default (what map_sg
  * implementations return since 5.16); 0 or an unlisted errno model older or buggy ops, which the
@@ -88,7 +89,7 @@ public final class LegacyDmaOps implements DmaOps {
                 unmapSg(m, dev, sgl, c.index(), dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
                 return Errno.EREMOTEIO.negative();
             }
-            long dma = DirectDmaOps.mapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
+            long dma = DirectDmaOps.directMapPage(m, dev, page, e.offset(), e.lengthBytes(), dir, attrs);
             e.setDmaAddress(dma);
             if (dma == DmaMasks.DMA_MAPPING_ERROR) {
                 unmapSg(m, dev, sgl, c.index(), dir, attrs.with(DmaAttrs.SKIP_CPU_SYNC));
@@ -99,11 +100,29 @@ public final class LegacyDmaOps implements DmaOps {
         return nents;
     }
 
+    /**
+     * The ops' map_page: RAM exactly as dma_direct_map_page() maps it; a P2PDMA page gets
+     * DMA_MAPPING_ERROR (the model's refusal, as in map_sg: real ops would map the BAR's CPU address).
+     */
+    @Override
+    public DmaPageMapping mapPage(DmaMapping m, DmaDevice dev, Page page, long offset, long size, DmaDirection dir, DmaAttrs attrs) {
+        if (page.isP2pdma()) {
+            return DmaPageMapping.ERROR;
+        }
+        return DirectDmaOps.classify(dev, DirectDmaOps.directMapPage(m, dev, page, offset, size, dir, attrs));
+    }
+
+    /** The ops' unmap_page: as dma_direct_unmap_page(). */
+    @Override
+    public void unmapPage(DmaMapping m, DmaDevice dev, long dmaAddress, long size, DmaDirection dir, DmaAttrs attrs) {
+        DirectDmaOps.directUnmapPage(m, dev, dmaAddress, size, dir, attrs);
+    }
+
     /** The ops' unmap_sg: every entry is unmapped (these ops never mark bus addresses). */
     @Override
     public void unmapSg(DmaMapping m, DmaDevice dev, SgEntry sgl, int nents, DmaDirection dir, DmaAttrs attrs) {
         for (SgEntry e : SgWalk.of(sgl, nents)) {
-            DirectDmaOps.unmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
+            DirectDmaOps.directUnmapPage(m, dev, e.dmaAddress(), e.dmaLengthBytes(), dir, attrs);
         }
     }
 

@@ -8,6 +8,7 @@ import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMapping;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaOps;
+import dev.p2pdma.dma.DmaPageMapping;
 import dev.p2pdma.dma.DmaTranslation;
 import dev.p2pdma.dma.P2pMapState;
 import dev.p2pdma.base.Errno;
@@ -19,6 +20,7 @@ import dev.p2pdma.sg.SgWalk;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -34,8 +36,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>As in 6.12 the layer is called directly (no dma_map_ops: {@link #isMapOps()} is false, so
  * dma_pci_p2pdma_supported() is true) and carries DMA_F_PCI_P2PDMA_SUPPORTED for the RFC-era
- * check. Not modelled: the per-segment swiotlb path of untrusted devices (spec 5.3's first branch;
- * the model has no dev->untrusted), deferred attach.
+ * check. map_page (iommu_dma_map_page) gives one range one IOVA, keeping the in-granule offset,
+ * whatever the page (it never asks for a P2P map type). Not modelled: the swiotlb paths of untrusted
+ * devices (spec 5.3's first branch and map_page's bounce of unaligned ranges; the model has no
+ * dev->untrusted), deferred attach.
  *
  * <p>Invariants: after a failed map no IOVA and no page-table entry of the list remains; unmap
  * frees exactly the range map allocated. Thread-safe: the domain is; the per-device 32-bit
@@ -266,6 +270,70 @@ public final class IommuDmaOps implements DmaOps {
     @Override
     public long maxMappingBytes(DmaMapping m, DmaDevice dev) {
         return DmaMasks.SIZE_MAX;
+    }
+
+    /**
+     * Models iommu_dma_map_page() with __iommu_dma_map(): cache maintenance for a non-coherent device
+     * (unless SKIP_CPU_SYNC), then one IOVA range of the granule-aligned span of {@code [page +
+     * offset, + size)} mapped through the page table; the address returned keeps the range's offset
+     * in its granule. DMA_MAPPING_ERROR, with nothing held, when the device's min_align_mask is wider
+     * than the granule (a once-only WARN), the IOVA space is exhausted, or the page table refuses
+     * (the IOVA is freed again). P2PDMA pages are mapped like RAM, at their CPU address.
+     */
+    @Override
+    public DmaPageMapping mapPage(DmaMapping m, DmaDevice dev, Page page, long offset, long size, DmaDirection dir, DmaAttrs attrs) {
+        long phys = page.physAddress() + offset;
+        if (!dev.coherent() && !attrs.skipCpuSync()) {
+            m.cache().syncForDevice(size);
+        }
+        long granuleMask = domain.granuleBytes() - 1;
+        if (Integer.toUnsignedLong(dev.minAlignMask()) > granuleMask) {
+            m.warnings().warnOnce("__iommu_dma_map:min_align", dev.name() + ": Unsupported alignment constraint");
+            return DmaPageMapping.ERROR;
+        }
+        long iovaOff = phys & granuleMask;
+        long span = align(size + iovaOff, domain.granuleBytes());
+        long iova = domain.allocIova(dev, span, dev.dmaMask().orElse(0), pci32bitWorkaround, m.warnings());
+        if (iova == 0) {
+            return DmaPageMapping.ERROR;
+        }
+        if (domain.map(iova, phys - iovaOff, span, prot(dir, dev.coherent(), attrs)).isPresent()) {
+            domain.freeIova(iova, span);
+            return DmaPageMapping.ERROR;
+        }
+        return new DmaPageMapping(iova + iovaOff, DmaPageMapping.Kind.IOVA);
+    }
+
+    /**
+     * Models iommu_dma_unmap_page() with __iommu_dma_unmap(): an address the page table does not
+     * translate gets a WARN and nothing else; otherwise cache maintenance for a non-coherent device
+     * (unless SKIP_CPU_SYNC), then the granule-aligned span is unmapped and its IOVA freed (through
+     * the flush queue in lazy mode), with a WARN when the page table unmapped another size.
+     */
+    @Override
+    public void unmapPage(DmaMapping m, DmaDevice dev, long dmaAddress, long size, DmaDirection dir, DmaAttrs attrs) {
+        OptionalLong phys = domain.iovaToPhys(dmaAddress);
+        if (phys.isEmpty() || phys.getAsLong() == 0) {
+            m.warnings().print("WARNING: iommu_dma_unmap_page (drivers/iommu/dma-iommu.c): WARN_ON(!phys) for " + dev.name() + " at "
+                    + DmaMasks.pad(dmaAddress));
+            return;
+        }
+        if (!attrs.skipCpuSync() && !dev.coherent()) {
+            m.cache().syncForCpu(size);
+        }
+        long granule = domain.granuleBytes();
+        long span = align(size + (dmaAddress & (granule - 1)), granule);
+        long unmapped = domain.unmapAndFree(dmaAddress, size);
+        if (unmapped != span) {
+            m.warnings().print("WARNING: __iommu_dma_unmap (drivers/iommu/dma-iommu.c): WARN_ON(unmapped != size) for " + dev.name() + ": "
+                    + unmapped + " != " + span);
+        }
+    }
+
+    /** Models iommu_dma_opt_mapping_size(): iova_rcache_range(), 128 KiB, the largest size the IOVA caches serve. */
+    @Override
+    public long optMappingBytes(DmaMapping m, DmaDevice dev) {
+        return IovaDomain.iovaRcacheRangeBytes();
     }
 
     /**

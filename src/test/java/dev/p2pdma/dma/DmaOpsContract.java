@@ -73,6 +73,11 @@ public abstract class DmaOpsContract {
 
         /** Runs deferred work (a lazy domain's flush queue) so freed IOVAs are back in the allocator. */
         void settle();
+
+        /** True when unmap frees IOVAs only when deferred work runs (a lazy domain's flush queue); false for strict freeing. */
+        default boolean defersFrees() {
+            return false;
+        }
     }
 
     /**
@@ -422,5 +427,245 @@ public abstract class DmaOpsContract {
             f.mapping.unmapSgtable(dev, larger, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         }
         assertRestored(before);
+    }
+
+    // ---- dma_map_page_attrs() / dma_unmap_page_attrs() (spec 3.4, 4, 5.3, 6.7, 6.8 fast path, 7.9 vectors 4-6) ----
+
+    /** What kind of address a RAM range mapped by map_page gets for a device forced to bounce ({@code forcedByTest}, or by the suite). */
+    private DmaPageMapping.Kind ramPageKind(boolean forcedByTest) {
+        if (caps.translates()) {
+            return DmaPageMapping.Kind.IOVA;
+        }
+        return bounces(forcedByTest) ? DmaPageMapping.Kind.SWIOTLB_SLOT : DmaPageMapping.Kind.PHYSICAL;
+    }
+
+    /**
+     * What kind of address a P2PDMA page mapped by map_page gets (spec 3.4, 6.8, 6.11): refused without
+     * P2PDMA support; an IOVA through a translating backend; else its CPU address, or DMA_MAPPING_ERROR
+     * where RAM would bounce (P2PDMA pages are never bounced). Never the bus address: dma_map_page
+     * asks no map type.
+     */
+    private DmaPageMapping.Kind p2pPageKind(boolean forcedByTest) {
+        if (!caps.p2pPages().supported()) {
+            return DmaPageMapping.Kind.MAPPING_ERROR;
+        }
+        if (caps.translates()) {
+            return DmaPageMapping.Kind.IOVA;
+        }
+        return bounces(forcedByTest) ? DmaPageMapping.Kind.MAPPING_ERROR : DmaPageMapping.Kind.PHYSICAL;
+    }
+
+    /** The IOVA pfns and page-table bytes a map took, as (pfns, bytes). */
+    private long[] translationTaken(Occupancy before) {
+        Occupancy now = occupancy();
+        return new long[] {now.iovaAllocatedPfns() - before.iovaAllocatedPfns(), now.pageTableMappedBytes() - before.pageTableMappedBytes()};
+    }
+
+    @Test
+    public void mapPageOfOneRamPageGivesOneAddressOfTheDeclaredKindAndUnmapRestores_spec3_4_spec5_3() {
+        DmaDevice dev = device().build();
+        byte[] data = SgLists.pattern(PageSize.PAGE_SIZE, 11);
+        Page page = f.machine.ramPage(0);
+        f.memory.write(page.physAddress(), data, 0, data.length);
+        Occupancy before = occupancy();
+        DmaPageMapping p = f.mapping.mapPage(dev, page, 0, PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertThat(p.dmaMappingError()).as("dma_mapping_error()").isEmpty();
+        assertThat(p.kind()).isEqualTo(ramPageKind(false));
+        assertThat(p.dmaAddress() == page.physAddress()).as("DMA address is the CPU address").isEqualTo(p.kind() == DmaPageMapping.Kind.PHYSICAL);
+        assertThat(f.swiotlb.contains(dev.dmaToPhys(p.dmaAddress()))).as("in the bounce pool").isEqualTo(bounces(false));
+        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), PageSize.PAGE_SIZE)).as("what the device reads").isEqualTo(data);
+        assertHeld(before, bounces(false));
+        assertThat(translationTaken(before)).as("one IOVA page, one page mapped").containsExactly(caps.translates() ? 1 : 0,
+                caps.translates() ? PageSize.PAGE_SIZE : 0);
+        f.mapping.unmapPage(dev, p.dmaAddress(), PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertRestored(before);
+    }
+
+    @Test
+    public void mapPageKeepsTheInGranuleOffsetOfASubPageRangeAndCopiesBackOnUnmap_spec4_spec5_3_spec7_9() {
+        DmaDevice dev = device().minAlignMask(4095).build();
+        Page page = f.machine.ramPage(1);
+        byte[] cpu = SgLists.pattern(1024, 12);
+        f.memory.write(page.physAddress() + 512, cpu, 0, cpu.length);
+        Occupancy before = occupancy();
+        DmaPageMapping p = f.mapping.mapPage(dev, page, 512, 1024, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
+        assertThat(p.kind()).isEqualTo(ramPageKind(false));
+        assertThat(p.dmaAddress() & 4095).as("offset in the 4 KiB granule / page").isEqualTo(512);
+        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
+        assertHeld(before, bounces(false));
+        assertThat(translationTaken(before)).as("one IOVA page").containsExactly(caps.translates() ? 1 : 0, caps.translates() ? PageSize.PAGE_SIZE : 0);
+        byte[] back = SgLists.pattern(1024, 13);
+        DeviceAccess.of(f.memory).write(dev, p.dmaAddress(), back);
+        f.mapping.unmapPage(dev, p.dmaAddress(), 1024, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
+        assertThat(f.memory.read(page.physAddress() + 512, back.length)).as("what the CPU sees after unmap").isEqualTo(back);
+        assertRestored(before);
+    }
+
+    @Test
+    public void aBounceSlotKeepsExactlyTheLowBitsTheMinAlignMaskCovers_spec4_spec6_8() {
+        for (int mask : new int[] {0, 4095}) {
+            DmaDevice dev = device().swiotlbForceBounce(f.swiotlb).minAlignMask(mask).build();
+            Occupancy before = occupancy();
+            DmaPageMapping p = f.mapping.mapPage(dev, f.machine.ramPage(2), 0x234, 1024, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+            assertThat(p.kind()).as("mask %x", mask).isEqualTo(ramPageKind(true));
+            long keptBits = bounces(true) ? mask : 4095;
+            assertThat(p.dmaAddress() & 4095 & keptBits).as("mask %x: bits kept", mask).isEqualTo(0x234 & keptBits);
+            assertThat(p.dmaAddress() % Swiotlb.IO_TLB_SIZE).as("mask %x: offset in a 2 KiB slot", mask)
+                    .isEqualTo(bounces(true) ? 0x234 & mask : 0x234);
+            assertHeld(before, bounces(true));
+            f.mapping.unmapPage(dev, p.dmaAddress(), 1024, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+            assertRestored(before);
+        }
+    }
+
+    @Test
+    public void aRangeCrossingAGranuleTakesOneIovaOfBothGranulesFreedStrictlyOrLazily_spec5_2_spec5_3() {
+        DmaDevice dev = device().minAlignMask(4095).build();
+        Page page = f.machine.ramPage(3);
+        byte[] cpu = SgLists.pattern(1024, 14);
+        f.memory.write(page.physAddress() + 3584, cpu, 0, cpu.length);
+        Occupancy before = occupancy();
+        DmaPageMapping p = f.mapping.mapPage(dev, page, 3584, 1024, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertThat(p.kind()).isEqualTo(ramPageKind(false));
+        assertThat(p.dmaAddress() & 4095).isEqualTo(3584);
+        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
+        assertThat(translationTaken(before)).as("one IOVA of two pages").containsExactly(caps.translates() ? 2 : 0,
+                caps.translates() ? 2 * PageSize.PAGE_SIZE : 0);
+        f.mapping.unmapPage(dev, p.dmaAddress(), 1024, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        Occupancy unmapped = occupancy();
+        assertThat(unmapped.pageTableMappedBytes()).as("page-table entries gone at unmap").isEqualTo(before.pageTableMappedBytes());
+        assertThat(unmapped.iovaAllocatedPfns() - before.iovaAllocatedPfns()).as("IOVA still queued for the flush")
+                .isEqualTo(caps.translates() && b.translation().defersFrees() ? 2 : 0);
+        assertRestored(before);
+    }
+
+    @Test
+    public void aMapPageThatCannotBeMappedReturnsDmaMappingErrorAndHoldsNothing_spec3_4_spec5_2() {
+        DmaDevice dev = device().dmaMask(DmaMasks.bitMask(26)).build();
+        Occupancy before = occupancy();
+        DmaPageMapping p = f.mapping.mapPage(dev, f.machine.ramPage(0), 0, 65L << 20, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertThat(p).isEqualTo(DmaPageMapping.ERROR);
+        assertThat(p.dmaAddress()).isEqualTo(DmaMasks.DMA_MAPPING_ERROR);
+        assertThat(p.dmaMappingError()).as("dma_mapping_error()").contains(Errno.ENOMEM);
+        assertThat(f.warnings.warnings()).as("dma-direct's overflow WARN").hasSize(!caps.translates() && !bounces(false) ? 1 : 0)
+                .allMatch(w -> w.contains("DMA addr 0x0000000004000000+68157440 overflow"));
+        assertRestored(before);
+    }
+
+    @Test
+    public void aFullSwiotlbPoolFailsMapPageExactlyWhenTheBackendBounces_spec4_spec6_10() {
+        DmaDevice dev = device().swiotlbForceBounce(small).build();
+        Occupancy before = occupancy();
+        DmaPageMapping first = f.mapping.mapPage(dev, f.machine.ramPage(0), 0, PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        DmaPageMapping second = f.mapping.mapPage(dev, f.machine.ramPage(1), 0, PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        Occupancy held = occupancy();
+        DmaPageMapping third = f.mapping.mapPage(dev, f.machine.ramPage(2), 0, 125 * Swiotlb.IO_TLB_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        boolean bounces = caps.bouncesForcedDevices();
+        assertThat(List.of(first.kind(), second.kind())).containsOnly(ramPageKind(true));
+        assertThat(third.isError()).as("125 slots do not fit beside 4").isEqualTo(bounces);
+        assertThat(small.usedSlots()).as("slots held").isEqualTo(bounces ? 4 : 0);
+        assertThat(f.warnings.lines()).as("the rate-limited full line").filteredOn(l -> l.contains("swiotlb buffer is full")).hasSize(bounces ? 1 : 0);
+        if (third.isError()) {
+            assertThat(occupancy()).as("the failed map holds nothing").isEqualTo(held);
+        } else {
+            f.mapping.unmapPage(dev, third.dmaAddress(), 125 * Swiotlb.IO_TLB_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        }
+        f.mapping.unmapPage(dev, second.dmaAddress(), PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        f.mapping.unmapPage(dev, first.dmaAddress(), PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertRestored(before);
+    }
+
+    @Test
+    public void anExhaustedIovaSpaceFailsMapPageWithNothingHeld_spec5_2_spec5_4() {
+        // a 26-bit device: the IOVA space below 64 MiB holds 7 naturally aligned 8 MiB ranges (pfn 0 is never handed out);
+        // dma-direct reaches the RAM at 2 MiB directly; a bouncing backend cannot bounce 8 MiB at all
+        DmaDevice dev = device().dmaMask(DmaMasks.bitMask(26)).build();
+        long size = 8L << 20;
+        int expected = caps.translates() ? 7 : bounces(false) ? 0 : 8;
+        Occupancy before = occupancy();
+        List<DmaPageMapping> ok = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            Occupancy was = occupancy();
+            DmaPageMapping p = f.mapping.mapPage(dev, f.machine.ram(0x20_0000), 0, size, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
+            if (p.isError()) {
+                assertThat(occupancy()).as("map %d failed holding nothing", i).isEqualTo(was);
+            } else {
+                assertThat(p.kind()).isEqualTo(ramPageKind(false));
+                assertThat(Long.compareUnsigned(p.dmaAddress() + size - 1, dev.effectiveDmaLimit())).as("within the mask").isLessThanOrEqualTo(0);
+                ok.add(p);
+            }
+        }
+        assertThat(ok).as("mappings that succeeded").hasSize(expected);
+        for (DmaPageMapping p : ok) {
+            f.mapping.unmapPage(dev, p.dmaAddress(), size, DmaDirection.FROM_DEVICE, DmaAttrs.NONE);
+        }
+        assertRestored(before);
+    }
+
+    @Test
+    public void mapPageOfAP2pPageAsksNoMapTypeAndNeverGivesTheBusAddress_spec3_4_spec6_7() {
+        DmaDevice dev = device().minAlignMask(4095).build();
+        Page p2p = f.p2pAlloc(PageSize.PAGE_SIZE);
+        byte[] data = SgLists.pattern(64, 15);
+        f.memory.write(p2p.physAddress() + 8, data, 0, data.length);
+        Occupancy before = occupancy();
+        DmaPageMapping p = f.mapping.mapPage(dev, p2p, 8, 64, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertThat(p.kind()).isEqualTo(p2pPageKind(false));
+        assertThat(p.dmaAddress()).as("never the bus address").isNotEqualTo(SwitchMachine.BAR_BUS + 8);
+        if (p.kind() == DmaPageMapping.Kind.PHYSICAL) {
+            assertThat(p.dmaAddress()).as("the CPU address").isEqualTo(p2p.physAddress() + 8);
+        }
+        if (!p.isError()) {
+            assertThat(p.dmaAddress() & 4095).isEqualTo(8);
+            assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), data.length)).isEqualTo(data);
+        }
+        assertThat(f.swiotlb.highWaterSlots()).as("never bounced").isZero();
+        assertThat(translationTaken(before)).as("an IOVA page").containsExactly(p.kind() == DmaPageMapping.Kind.IOVA ? 1 : 0,
+                p.kind() == DmaPageMapping.Kind.IOVA ? PageSize.PAGE_SIZE : 0);
+        if (!p.isError()) {
+            f.mapping.unmapPage(dev, p.dmaAddress(), 64, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        }
+        assertRestored(before);
+    }
+
+    @Test
+    public void aDeviceForcedToBounceGetsDmaMappingErrorForAP2pPageInsteadOfABounce_spec3_4_spec6_11() {
+        DmaFixture amd = DmaFixture.amd();
+        Backend ab = backend(amd.memory);
+        DmaDevice dev = device(amd, ab, SwitchMachine.OTHER_ROOT).swiotlbForceBounce(amd.swiotlb).build();
+        Page p2p = amd.p2pAlloc(PageSize.PAGE_SIZE);
+        Occupancy before = occupancy(amd, ab);
+        DmaPageMapping p = amd.mapping.mapPage(dev, p2p, 0, PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        assertThat(p.kind()).isEqualTo(p2pPageKind(true));
+        assertThat(amd.swiotlb.highWaterSlots()).as("never bounced").isZero();
+        if (!p.isError()) {
+            amd.mapping.unmapPage(dev, p.dmaAddress(), PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
+        }
+        assertRestored(amd, ab, before);
+    }
+
+    @Test
+    public void mapPageWithoutADmaMaskWarnsOnceAndFails_spec3_2() {
+        DmaDevice dev = device().noDmaMask().build();
+        Occupancy before = occupancy();
+        assertThat(f.mapping.mapPage(dev, f.machine.ramPage(0), 0, PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE).isError()).isTrue();
+        assertThat(f.mapping.mapPage(dev, f.machine.ramPage(1), 0, PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE).isError()).isTrue();
+        assertThat(f.warnings.warnings()).containsExactly(
+                "WARNING: dma_map_page_attrs (kernel/dma/mapping.c): WARN_ON_ONCE(!dev->dma_mask) for " + dev.name());
+        assertRestored(before);
+    }
+
+    @Test
+    public void theOptimalMappingSizeIsTheIovaRcacheRangeCappedByTheMaxMappingSize_spec6_2() {
+        long rcacheRange = 128 << 10;
+        DmaDevice plain = device().build();
+        long plainMax = bounces(false) ? Swiotlb.IO_TLB_SEGSIZE * Swiotlb.IO_TLB_SIZE : DmaMasks.SIZE_MAX;
+        assertThat(f.mapping.maxMappingBytes(plain)).isEqualTo(plainMax);
+        assertThat(f.mapping.optMappingBytes(plain)).isEqualTo(caps.translates() ? rcacheRange : plainMax);
+        DmaDevice nvmeForced = device().swiotlbForceBounce(f.swiotlb).minAlignMask(4095).build();
+        long forcedMax = bounces(true) ? 258048 : DmaMasks.SIZE_MAX;
+        assertThat(f.mapping.maxMappingBytes(nvmeForced)).isEqualTo(forcedMax);
+        assertThat(f.mapping.optMappingBytes(nvmeForced)).as("252 KiB under forced bounce, 128 KiB through an IOVA, else unlimited")
+                .isEqualTo(caps.translates() ? rcacheRange : forcedMax);
     }
 }

@@ -31,6 +31,11 @@ final class IommuContractBackends {
             public void settle() {
                 domain.flush();
             }
+
+            @Override
+            public boolean defersFrees() {
+                return domain.flushQueue().isPresent();
+            }
         });
     }
 }
