@@ -1,4 +1,4 @@
-package dev.p2pdma.sim;
+package dev.p2pdma.machine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

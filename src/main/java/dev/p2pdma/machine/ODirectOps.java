@@ -1,4 +1,4 @@
-package dev.p2pdma.sim;
+package dev.p2pdma.machine;
 
 import dev.p2pdma.pci.PciAddress;
 import java.util.List;
