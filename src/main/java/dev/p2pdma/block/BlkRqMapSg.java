@@ -16,7 +16,7 @@ import java.util.Optional;
 public final class BlkRqMapSg {
 
     /**
-     * One scatterlist entry before it is written into a table.
+     * One scatterlist entry before it is written into a table. Immutable; thread-safe.
      *
      * @param page   the entry's page (advanced so that the offset is below PAGE_SIZE)
      * @param offset byte offset into the page
@@ -50,7 +50,7 @@ public final class BlkRqMapSg {
     }
 
     /**
-     * The result of {@link #mapSg}.
+     * The result of {@link #mapSg}. The table is the caller's (not thread-safe, like every sg_table).
      *
      * @param table the table (empty when allocation failed)
      * @param nents the entries written (blk_rq_map_sg()'s return value; 0 on failure)

@@ -5,8 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * What one O_DIRECT system call on a block device submitted (spec 6.3): its bios, the requests
- * they became in issue order, and the outcome known before any request completes.
+ * Models the state of one blkdev_direct_IO() call (its {@code struct blkdev_dio}) once everything is
+ * submitted (spec 6.3): its bios, the requests they became in issue order, and the outcome known
+ * before any request completes.
  *
  * <p>Invariants: {@code directBytes} is the sum of the bios' bytes and of the requests' bytes;
  * {@code directBytes <= count}; when {@code error} is present the call returns it whatever the

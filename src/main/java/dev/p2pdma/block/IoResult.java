@@ -2,7 +2,7 @@ package dev.p2pdma.block;
 
 import dev.p2pdma.base.Errno;
 
-/** What an O_DIRECT system call on a block device returns (spec 6.3 step 6, 7 step 6). Immutable; thread-safe. */
+/** Models the return value of blkdev_read_iter() / blkdev_write_iter() for O_DIRECT (spec 6.3 step 6, 7 step 6). Immutable; thread-safe. */
 public sealed interface IoResult permits IoResult.Transferred, IoResult.Failed {
 
     /**

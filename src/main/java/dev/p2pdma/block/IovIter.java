@@ -14,7 +14,12 @@ import java.util.Optional;
  */
 final class IovIter {
 
-    /** A piece of the current iovec: where it starts and how many bytes of it are left. */
+    /**
+     * A piece of the current iovec. Immutable.
+     *
+     * @param base   user address of its first byte
+     * @param length bytes of it left to transfer
+     */
     record Segment(long base, long length) {
     }
 

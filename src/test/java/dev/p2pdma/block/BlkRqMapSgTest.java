@@ -4,6 +4,8 @@ import static dev.p2pdma.block.BlockFixtures.K4;
 import static dev.p2pdma.block.BlockFixtures.iov;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.base.Errno;
+import dev.p2pdma.sg.ChunkAllocator;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import java.util.List;
@@ -96,5 +98,14 @@ class BlkRqMapSgTest {
         assertThat(last.nrPhysSegments()).isEqualTo(5);
         List<BlkRqMapSg.SgPiece> p = BlkRqMapSg.pieces(last, BlockFixtures.swiotlb());
         assertThat(lengths(p)).containsExactly((long) K4, (long) K4, (long) K4, 8192L);
+    }
+
+    @Test
+    void aTableThatCannotBeAllocatedGivesNoEntriesAndEnomem_spec6_5() {
+        Request rq = only(f.read(BlockFixtures.iommu(), iov(f.p2pStart, 8192)));
+        BlkRqMapSg.MapSgResult r = BlkRqMapSg.mapSg(rq, BlockFixtures.iommu(), new SgTable(ChunkAllocator.failingFrom(0)));
+        assertThat(r.nents()).isZero();
+        assertThat(r.error()).contains(Errno.ENOMEM);
+        assertThat(r.table().first()).isEmpty();
     }
 }

@@ -30,7 +30,8 @@ import tools.jackson.databind.json.JsonMapper;
  *       with the same slba is a retry of the same request (the forced-swiotlb hang, spec 6.11);</li>
  *   <li>each mapped request's nents with the {@code dma_map_sg} event after its command
  *       ({@code nents}), or 1 for {@code dma_map_page}, and its bytes with the sum of its
- *       {@code segments[]} of the same {@code map_index};</li>
+ *       {@code segments[]} of the same {@code map_index}; a request nvme-pci mapped with
+ *       {@code dma_map_page} must have one segment and a non-P2P first bvec (its fast path, spec 6.7);</li>
  *   <li>the call's result, completing each request with the status the trace shows
  *       ({@code block_rq_complete [-121]} → TARGET, else OK).</li>
  * </ul>
@@ -53,7 +54,7 @@ class DmaTraceReplayTest {
     private static final long DISK_BYTES = 16L << 20;
 
     /** One request as the trace shows it. */
-    private record TracedRequest(long sector, long bytes, Optional<Integer> nents, Optional<Integer> completion) {
+    private record TracedRequest(long sector, long bytes, Optional<Integer> nents, boolean mapPage, Optional<Integer> completion) {
     }
 
     private static List<Path> traces() throws IOException {
@@ -160,6 +161,11 @@ class DmaTraceReplayTest {
             assertThat(nents).as("nents <= nr_phys_segments").isLessThanOrEqualTo(r.nrPhysSegments());
             if (t.nents().isPresent()) {
                 assertThat(nents).as("nents of request " + i).isEqualTo(t.nents().get());
+                if (t.mapPage()) {
+                    // nvme-pci's fast path (spec 6.7) needs one segment and a non-P2P first bvec
+                    assertThat(r.nrPhysSegments()).as("segments of a dma_map_page request").isEqualTo(1);
+                    assertThat(r.firstBvec().isP2pdma()).isFalse();
+                }
                 assertThat((long) segmentTotals.get(mapped)).as("segments[] bytes of map_index " + mapped).isEqualTo(r.bytes());
                 mapped++;
             }
@@ -180,6 +186,7 @@ class DmaTraceReplayTest {
     private static List<TracedRequest> traced(JsonNode op) {
         Map<Long, long[]> bySector = new LinkedHashMap<>();
         Map<Long, Integer> nents = new LinkedHashMap<>();
+        Map<Long, Boolean> mapPage = new LinkedHashMap<>();
         Long current = null;
         for (JsonNode e : op.get("events")) {
             String ev = e.get("event").asString();
@@ -193,6 +200,7 @@ class DmaTraceReplayTest {
                 current = slba;
             } else if ((ev.equals("dma_map_sg") || ev.equals("dma_map_page")) && current != null) {
                 nents.putIfAbsent(current, ev.equals("dma_map_page") ? 1 : e.get("nents").asInt());
+                mapPage.putIfAbsent(current, ev.equals("dma_map_page"));
                 current = null;
             }
         }
@@ -205,7 +213,8 @@ class DmaTraceReplayTest {
         }
         List<TracedRequest> out = new ArrayList<>();
         for (long[] r : bySector.values()) {
-            out.add(new TracedRequest(r[0], r[1], Optional.ofNullable(nents.get(r[0])), Optional.ofNullable(completions.get(r[0]))));
+            out.add(new TracedRequest(r[0], r[1], Optional.ofNullable(nents.get(r[0])),
+                    mapPage.getOrDefault(r[0], false), Optional.ofNullable(completions.get(r[0]))));
         }
         return out;
     }
