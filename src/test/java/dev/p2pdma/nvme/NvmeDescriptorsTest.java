@@ -106,6 +106,19 @@ class NvmeDescriptorsTest {
     }
 
     @Test
+    void thirtyTwoListEntriesStillFitTheSmallPoolAndThirtyThreeTakeThePagePool_spec6_9() {
+        List<DmaSegment> e33 = scattered(33);
+        NvmeDescriptors.Result r33 = NvmeDescriptors.setupPrps(e33, total(e33), pools);
+        assertThat(r33.iod().nrAllocations()).as("nprps 32: small pool").isZero();
+        assertThat(readPrpList(prp(r33).prp2(), 32)).isEqualTo(e33.subList(1, 33).stream().map(DmaSegment::addr).toList());
+        List<DmaSegment> e34 = scattered(34);
+        NvmeDescriptors.Result r34 = NvmeDescriptors.setupPrps(e34, total(e34), pools);
+        assertThat(r34.iod().nrAllocations()).as("nprps 33: page pool").isEqualTo(1);
+        assertThat(pools.small().inUseCount()).isEqualTo(1);
+        assertThat(pools.page().inUseCount()).isEqualTo(1);
+    }
+
+    @Test
     void oneHundredTwentyEightPagesUseAPagePoolListOf127Entries_spec6_9_vector9() {
         List<DmaSegment> e = scattered(128);
         NvmeDescriptors.Result r = NvmeDescriptors.setupPrps(e, total(e), pools);

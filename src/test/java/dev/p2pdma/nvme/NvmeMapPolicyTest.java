@@ -4,7 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.block.BlkStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** nvme_map_data()'s decisions: spec 6.7 and 7.9 vectors 4-7, 13, 18, 19, 23, 24. */
 class NvmeMapPolicyTest {
@@ -110,5 +120,51 @@ class NvmeMapPolicyTest {
         }
         assertThat(NvmeMapPolicy.fastPathMapFailure()).isEqualTo(BlkStatus.RESOURCE);
         assertThat(BlkStatus.RESOURCE.requeues()).isTrue();
+    }
+
+    /**
+     * Every mapping in the traces: a dma_map_page is a single RAM segment the fast path takes, and a
+     * dma_map_sg is a request the path choice sends to the sg path (several segments, or one P2P
+     * segment). The first bvec's offset is the DMA address's low 12 bits, which every DMA setup keeps.
+     */
+    @Test
+    void everyTracedMappingTakesThePathNvmeMapDataChooses_spec6_7_dmaTraces() throws IOException {
+        Path traces = Path.of(System.getProperty("p2pdma.shared", "../shared")).resolve("dma-traces");
+        List<Path> cases;
+        try (Stream<Path> s = Files.list(traces)) {
+            cases = s.map(p -> p.resolve("dma.json")).filter(Files::isRegularFile).sorted().toList();
+        }
+        JsonMapper json = JsonMapper.builder().build();
+        int checked = 0;
+        for (Path c : cases) {
+            JsonNode root = json.readTree(Files.readString(c));
+            for (JsonNode op : root.get("ops")) {
+                JsonNode segs = op.get("segments");
+                if (segs == null || segs.isNull()) {
+                    continue;
+                }
+                Map<Integer, List<JsonNode>> byMap = new TreeMap<>();
+                for (JsonNode seg : segs) {
+                    byMap.computeIfAbsent(seg.get("map_index").asInt(), k -> new ArrayList<>()).add(seg);
+                }
+                for (Map.Entry<Integer, List<JsonNode>> m : byMap.entrySet()) {
+                    JsonNode first = m.getValue().get(0);
+                    String event = first.get("event").asString();
+                    int nents = event.equals("dma_map_page") ? 1 : first.get("nents").asInt();
+                    // a merged IOMMU mapping adds a record of its inputs (input_phys_addrs, input_p2pmem) without len
+                    List<JsonNode> outs = m.getValue().stream().filter(x -> x.has("len")).toList();
+                    long payload = outs.stream().mapToLong(x -> x.get("len").asLong()).sum();
+                    boolean p2p = m.getValue().stream().anyMatch(x -> x.has("p2pmem") && x.get("p2pmem").asBoolean()
+                            || x.has("input_p2pmem") && x.get("input_p2pmem").get(0).asBoolean());
+                    long offset = outs.get(0).get("dma_addr").asLong() & 4095;
+                    NvmeRequest r = NvmeRequest.io(nents, payload, new NvmeRequest.Bvec(offset, nents == 1 ? payload : 4096 - offset, p2p));
+                    MapPath path = NvmeMapPolicy.choosePath(r, QEMU);
+                    String want = path == MapPath.SG ? "dma_map_sg" : "dma_map_page";
+                    assertThat(event).as(c.getParent().getFileName() + " " + op.get("name").asString() + " map " + m.getKey()).isEqualTo(want);
+                    checked++;
+                }
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(100);
     }
 }
