@@ -22,7 +22,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The contract every {@link DmaOps} implementation keeps (spec 3.2-3.4, 4, 5.3), run once per
+ * The contract every {@link DmaOps} implementation keeps for map_sg and map_page (spec 3.2-3.4, 4,
+ * 5.3, 6.2, 6.8), run once per
  * backend by a subclass: dma-direct, dma-direct with every device forced to bounce, legacy ops with
  * either failure-return convention, and (in {@code dev.p2pdma.iommu}) dma-iommu on a strict and a
  * lazy DMA domain and dma-direct behind an identity domain. Every expectation that differs between
@@ -528,9 +529,9 @@ public abstract class DmaOpsContract {
         DmaPageMapping p = f.mapping.mapPage(dev, page, 3584, 1024, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(p.kind()).isEqualTo(ramPageKind(false));
         assertThat(p.dmaAddress() & 4095).isEqualTo(3584);
-        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
         assertThat(translationTaken(before)).as("one IOVA of two pages").containsExactly(caps.translates() ? 2 : 0,
                 caps.translates() ? 2 * PageSize.PAGE_SIZE : 0);
+        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
         f.mapping.unmapPage(dev, p.dmaAddress(), 1024, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         Occupancy unmapped = occupancy();
         assertThat(unmapped.pageTableMappedBytes()).as("page-table entries gone at unmap").isEqualTo(before.pageTableMappedBytes());
@@ -642,6 +643,24 @@ public abstract class DmaOpsContract {
             amd.mapping.unmapPage(dev, p.dmaAddress(), PageSize.PAGE_SIZE, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         }
         assertRestored(amd, ab, before);
+    }
+
+    @Test
+    public void aNonCoherentDeviceGetsOneCacheSyncEachWayUnlessSkipCpuSync_spec3_4_spec4_spec5_3() {
+        DmaDevice dev = device().coherent(false).build();
+        CacheMaintenance cache = f.mapping.cache();
+        Occupancy before = occupancy();
+        DmaPageMapping p = f.mapping.mapPage(dev, f.machine.ramPage(0), 0, PageSize.PAGE_SIZE, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
+        assertThat(cache.forDeviceCalls()).as("synced for the device at map").isEqualTo(1);
+        assertThat(cache.forDeviceBytes()).isEqualTo(PageSize.PAGE_SIZE);
+        f.mapping.unmapPage(dev, p.dmaAddress(), PageSize.PAGE_SIZE, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
+        assertThat(cache.forCpuCalls()).as("synced for the CPU at unmap").isEqualTo(1);
+        assertThat(cache.forCpuBytes()).isEqualTo(PageSize.PAGE_SIZE);
+        DmaPageMapping q = f.mapping.mapPage(dev, f.machine.ramPage(1), 0, PageSize.PAGE_SIZE, DmaDirection.BIDIRECTIONAL, DmaAttrs.SKIP_SYNC);
+        assertThat(q.kind()).isEqualTo(ramPageKind(false));
+        f.mapping.unmapPage(dev, q.dmaAddress(), PageSize.PAGE_SIZE, DmaDirection.BIDIRECTIONAL, DmaAttrs.SKIP_SYNC);
+        assertThat(List.of(cache.forDeviceCalls(), cache.forCpuCalls())).as("nothing more with SKIP_CPU_SYNC").containsExactly(1L, 1L);
+        assertRestored(before);
     }
 
     @Test
