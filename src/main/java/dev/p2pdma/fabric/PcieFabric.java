@@ -41,9 +41,11 @@ import java.util.Optional;
  *       P2P Completion Redirect (CR) sends a peer's completion up through the root complex first
  *       (completions are not translated).</li>
  * </ol>
- * A request completes whole or changes nothing; every hop is recorded. Not modelled: routing
- * inside a multi-function device (a request for a sibling function's BAR goes up like any other)
- * and ACS Egress Control's per-port vector (EC set counts as "redirect everything").
+ * A request for a sibling on the requester's own secondary bus (another function of a
+ * multi-function device) is routed back down by the bridge above both unless that bridge's ACS
+ * redirects it, the rule the kernel's decision applies to that bridge. A request completes whole or
+ * changes nothing; every hop is recorded. Not modelled: ACS Egress Control's per-port vector (EC set
+ * counts as "redirect everything").
  *
  * <p>Thread-safe as far as {@link PhysicalMemory} and the IOMMU domains are: concurrent DMA to the
  * same bytes races, as on hardware. The fabric itself is immutable.
@@ -196,7 +198,17 @@ public final class PcieFabric {
                 break;
             }
             hops.add(new FabricHop(names[port], FabricHop.Step.UP, address, len, portLabels[port]));
-            if (peer >= 0 && isDownstreamPort[port]) {
+            if (peer >= 0 && from == requester && peer != requester && topology.upstream(peer) == port) {
+                // a sibling on the same secondary bus (another function of a multi-function device):
+                // the bridge above both routes it back down unless its ACS redirects it upstream
+                int acs = acsControl[port];
+                if ((acs & (Acs.RR | Acs.EC)) != 0) {
+                    hops.add(new FabricHop(names[port], (acs & Acs.RR) != 0 ? FabricHop.Step.ACS_RR_REDIRECT : FabricHop.Step.ACS_EC_REDIRECT,
+                            address, len, ""));
+                } else {
+                    return completePeer(requester, peer, windows.busToCpu(window, address), len, read, data, offset, hops, port);
+                }
+            } else if (peer >= 0 && isDownstreamPort[port]) {
                 int sw = topology.upstream(port);
                 if (sw >= 0 && isBelow(peer, sw) && !isBelow(peer, port)) {
                     int acs = acsControl[port];

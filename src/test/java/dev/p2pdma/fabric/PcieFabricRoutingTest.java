@@ -213,6 +213,36 @@ class PcieFabricRoutingTest {
     }
 
     @Test
+    void aSiblingFunctionIsReachedBelowItsPortUnlessThePortRedirects_issue11part2() {
+        for (int acs : new int[] {0, Acs.RR}) {
+            PciFunction f0 = PciFunction.builder(PciAddress.parse("0000:01:00.0")).ids(0x1b36, 0x0010).classCode(0x010802).headerType(0x80)
+                    .portType(PortType.ENDPOINT).acs(AcsState.ABSENT).driver("nvme")
+                    .bars(List.of(new Bar(2, BAR_CPU, BAR_BYTES, true, true, true))).build();
+            PciTopology t = Topo.intel().hostBridgeDevice("0000:00:00.0", 0x8086, Topo.Q35_HOST)
+                    .rootPort("0000:00:04.0", 1, Topo.acs(acs))
+                    .add(f0, new Parent.Bridge(PciAddress.parse("0000:00:04.0")))
+                    .endpoint("0000:01:00.1", "0000:00:04.0", Topo.noAcs())
+                    .build();
+            PhysicalMemory mem = PhysicalMemory.of(List.of(new PhysicalMemory.Region("RAM", PhysicalMemory.Kind.RAM, 0, 512L << 20, 0),
+                    new PhysicalMemory.Region("0000:01:00.0 BAR2", PhysicalMemory.Kind.MMIO, BAR_CPU, BAR_BYTES, BAR_CPU)));
+            PciAddress sibling = PciAddress.parse("0000:01:00.1");
+            PcieFabric fabric = PcieFabric.builder(t, mem, (r, x) -> false)
+                    .requester(DmaDevice.forPci(t, sibling).dmaMaskAndCoherent(DmaMasks.bitMask(64)).build(), Optional.empty()).build();
+
+            FabricTransfer w = fabric.write(t.indexOf(sibling), BAR_CPU, pattern(64, 11));
+
+            if (acs == 0) {
+                assertThat(w.completed()).as("%s", w).isTrue();
+                assertThat(w.hops()).extracting(FabricHop::at).doesNotContain(PcieFabric.ROOT_COMPLEX);
+                assertThat(mem.read(BAR_CPU, 64)).isEqualTo(pattern(64, 11));
+            } else {
+                assertThat(w.hops()).extracting(FabricHop::what).contains("ACS RR set: request redirected upstream");
+                assertThat(w.completed()).as("the root complex does not forward here").isFalse();
+            }
+        }
+    }
+
+    @Test
     void anAddressWithNoMemoryIsAnUnsupportedRequest_issue11part2() {
         Machine m = Machine.of(0, 0);
         byte[] before = m.memory().read(RAM_BUFFER, 16);
