@@ -48,6 +48,8 @@ final class ODirectCommand implements Callable<Integer> {
     static final String FORMAT_OPS = "p2pdma-odirect-ops/1";
     /** The pair form's buffer: 64 KiB of p2pmem, as the conformance program mapped. */
     private static final long PAIR_MMAP_BYTES = 64L << 10;
+    /** Segments a text line shows before "... N more" (JSON has them all). */
+    private static final int SEGMENTS_SHOWN = 3;
     /** The JSON writer. */
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
@@ -152,8 +154,8 @@ final class ODirectCommand implements Callable<Integer> {
         text.println("dma setup: " + m.dmaSetup().describe());
         text.println("provider " + provider + " -> client " + client + ": " + v.mapType() + ", distance " + v.distance());
         text.println("path: " + String.join(" -> ", v.path()));
-        text.println("read  (4 KiB pread, LBA 0 into p2pmem):   " + describe(read));
-        text.println("write (4 KiB pwrite from p2pmem at 1 MiB): " + describe(write));
+        text.println("read  (4 KiB pread, LBA 0 into p2pmem):   " + outcome(read));
+        text.println("write (4 KiB pwrite from p2pmem at 1 MiB): " + outcome(write));
         for (ODirectCall c : List.of(read, write)) {
             if (c.result() instanceof ODirectResult.Hung h) {
                 text.println(c.name() + " never returns:");
@@ -214,10 +216,16 @@ final class ODirectCommand implements Callable<Integer> {
         text.flush();
     }
 
+    /** The mapping on one line: up to {@link #SEGMENTS_SHOWN} segments, then how many more. */
     private static String dmaText(ODirectCall.DmaRecord d) {
         StringBuilder b = new StringBuilder(d.call() + " nents " + d.nents() + " ents " + d.ents() + ":");
-        for (ODirectCall.SegmentRecord s : d.segments()) {
+        List<ODirectCall.SegmentRecord> segs = d.segments();
+        for (int i = 0; i < Math.min(segs.size(), SEGMENTS_SHOWN); i++) {
+            ODirectCall.SegmentRecord s = segs.get(i);
             b.append(String.format(" %s 0x%x+%d", s.kind().label(), s.dmaAddress(), s.lengthBytes()));
+        }
+        if (segs.size() > SEGMENTS_SHOWN) {
+            b.append(" ... ").append(segs.size() - SEGMENTS_SHOWN).append(" more");
         }
         return b.toString();
     }
