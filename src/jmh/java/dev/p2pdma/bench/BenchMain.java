@@ -148,7 +148,11 @@ public final class BenchMain {
             new Row("dma-iommu map_sgtable + unmap, 32 x 4 KiB RAM = 128 KiB (ns per list)", "IommuBench.mapUnmap32x4k",
                     "IommuBench.directMapUnmap32x4k", "<= 3 us", 3000, 0),
             new Row("device write of 128 KiB through the fabric, IOMMU on, 4 hops", "FabricBench.deviceWrite128k",
-                    "FabricBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2));
+                    "FabricBench.plainCopy128k", ">= 50% of plain-copy throughput (ratio <= 2)", Double.MAX_VALUE, 2),
+            new Row("O_DIRECT 4 KiB read end to end, IOMMU on (validation to completion)", "ODirectBench.read4k",
+                    "ODirectBench.plainCopy4k", "< 5 us", 5000, 0),
+            new Row("replay of the 20 calls of one dma-traces case, warm", "ODirectBench.replay20",
+                    "ODirectBench.plainCopy4k", "< 20 ms", 20_000_000, 0));
 
     private BenchMain() {
     }
@@ -179,7 +183,7 @@ public final class BenchMain {
 
         /** The default include: every benchmark of the report. */
         static final String ALL = "dev\\.p2pdma\\.bench\\.(MatrixBench|PairDecisionBench|SysfsImportBench|SgFromPagesBench|PoolBench"
-                + "|DmaDirectBench|SwiotlbBench|IovaBench|IommuBench|FabricBench)\\..*";
+                + "|DmaDirectBench|SwiotlbBench|IovaBench|IommuBench|FabricBench|ODirectBench)\\..*";
 
         /** Reads {@code [--kernel-c RAW] [--workloads MD] [--quick] [REGEX]}; fails on an unknown option or a missing value. */
         static Args parse(String[] args) {
