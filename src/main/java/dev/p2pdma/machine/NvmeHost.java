@@ -45,8 +45,8 @@ import java.util.OptionalLong;
  *
  * <p>Assumptions: QEMU's controller identity (MDTS 7, MPSMIN 0, SGLs, 512-byte blocks) for
  * 1b36:0010 and the documented defaults of {@link NvmeIdentity#other} for others; a 16 MiB namespace
- * filled with a known pattern unless given; CONFIG_HZ=1000. Not thread-safe: one O_DIRECT call at a
- * time per controller (the machine's parts are thread-safe).
+ * filled with a known pattern unless given; CONFIG_HZ=1000. Thread-safe: a request's state is its
+ * own; the pools, DMA core, fabric and namespace it shares are thread-safe.
  */
 public final class NvmeHost {
 

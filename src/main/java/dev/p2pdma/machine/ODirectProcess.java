@@ -31,7 +31,10 @@ import java.util.Optional;
  * request through nvme-pci ({@link NvmeHost}) in kernel order, lets the controller move the bytes
  * through the fabric, and finishes a short direct transfer through the page cache.
  *
- * <p>Not thread-safe: one call at a time (a process issuing synchronous calls from one thread).
+ * <p>Thread-safe once started: calls may come from several threads at once (a multi-threaded
+ * process), each call's state being its own and the address space, pools, DMA core, fabric and
+ * namespaces thread-safe; buffers that two calls use at once race as they would in Linux
+ * ({@code ODirectStressTest}).
  */
 public final class ODirectProcess {
 
