@@ -2,7 +2,6 @@ package dev.p2pdma.dma;
 
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.sg.SgEntry;
-import java.util.Optional;
 
 /**
  * A device's DMA backend (spec 3.1): dma-direct (no {@code dma_map_ops}), a {@code struct
@@ -70,13 +69,5 @@ public interface DmaOps {
      */
     default long optMappingBytes(DmaMapping m, DmaDevice dev) {
         return DmaMasks.SIZE_MAX;
-    }
-
-    /**
-     * The translation a device mapped by this backend goes through (its IOMMU domain), or empty when
-     * DMA addresses reach memory untranslated (dma-direct: the range map only).
-     */
-    default Optional<DmaTranslation> translation() {
-        return Optional.empty();
     }
 }

@@ -7,8 +7,9 @@ import java.util.Objects;
  * What sits between a device and memory when an IOMMU translates its DMA (spec 5): given the DMA
  * address a device emits, the CPU physical pieces it reaches, or the fault that stops it. The
  * IOMMU package implements it for its domains; {@code dma} only knows this interface, so the
- * layering stays iommu → dma. A backend exposes its translation through {@link DmaOps#translation()};
- * {@link DeviceAccess} consults it.
+ * layering stays iommu → dma. The driver side does not say how hardware routes: the PCIe fabric
+ * ({@code fabric.PcieFabric}) holds each requester's translation, as the running machine set it up
+ * from the device's IOMMU group, and consults it at the root complex.
  *
  * <p>Implementations are thread-safe (devices access memory concurrently with map and unmap).
  */

@@ -41,7 +41,7 @@ import java.util.Optional;
  *       P2P Completion Redirect (CR) sends a peer's completion up through the root complex first
  *       (completions are not translated).</li>
  * </ol>
- * A request for a sibling on the requester's own secondary bus (another function of a
+ * A function reaches its own BAR inside the device. A request for a sibling on the requester's own secondary bus (another function of a
  * multi-function device) is routed back down by the bridge above both unless that bridge's ACS
  * redirects it, the rule the kernel's decision applies to that bridge. A request completes whole or
  * changes nothing; every hop is recorded. Not modelled: ACS Egress Control's per-port vector (EC set
@@ -191,6 +191,10 @@ public final class PcieFabric {
         hops.add(new FabricHop(names[requester], read ? FabricHop.Step.READ_REQUEST : FabricHop.Step.WRITE_REQUEST, address, len, ""));
         int window = windows.ofBus(address, len);
         int peer = window < 0 ? -1 : windows.owner(window);
+        if (peer == requester) {
+            // its own BAR: the function reaches it inside the device, never on the link
+            return completePeer(requester, peer, windows.busToCpu(window, address), len, read, data, offset, hops, requester);
+        }
         int from = requester;
         while (true) {
             int port = topology.upstream(from);

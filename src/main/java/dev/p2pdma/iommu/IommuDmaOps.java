@@ -9,7 +9,6 @@ import dev.p2pdma.dma.DmaMapping;
 import dev.p2pdma.dma.DmaMasks;
 import dev.p2pdma.dma.DmaOps;
 import dev.p2pdma.dma.DmaPageMapping;
-import dev.p2pdma.dma.DmaTranslation;
 import dev.p2pdma.dma.P2pMapState;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
@@ -19,7 +18,6 @@ import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgWalk;
 import java.util.Iterator;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -116,11 +114,6 @@ public final class IommuDmaOps implements DmaOps {
     @Override
     public DmaBackendCapabilities capabilities() {
         return new DmaBackendCapabilities(DmaBackendCapabilities.P2pPages.BUS_ADDRESS_OR_IOVA, false, Errno.ENOMEM.negative(), true, true);
-    }
-
-    @Override
-    public Optional<DmaTranslation> translation() {
-        return Optional.of(domain);
     }
 
     /** Models dma_info_to_prot(): READ for TO_DEVICE, WRITE for FROM_DEVICE, both for BIDIRECTIONAL; CACHE if coherent; PRIV if asked. */

@@ -2,6 +2,7 @@ package dev.p2pdma.dma;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PageSize;
@@ -84,7 +85,7 @@ class ConformanceCaptureDmaTest {
         List<SgEntry> es = t.entries(2);
         assertThat(es.get(0).dmaAddress()).isEqualTo(0xf800_0000L);
         assertThat(es).allMatch(SgEntry::isDmaBusAddress);
-        DeviceAccess device = DeviceAccess.of(memory);
+        DeviceDma device = DeviceDma.of(topology, memory);
         assertThat(device.readSegment(sibling, es.get(1))).isEqualTo(Arrays.copyOfRange(data, 4096, 8192));
         mapping.unmapSgtable(sibling, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertThat(es).noneMatch(SgEntry::isDmaBusAddress);

@@ -5,6 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.sg.SgEntry;
@@ -32,7 +33,7 @@ class DmaDirectMapPageTest {
         f.memory.write(SwitchMachine.BUFFERS_PHYS, data, 0, data.length);
         SgEntry e = mapOne(dev, table(seg(f.machine.ramPage(0))), DmaDirection.TO_DEVICE);
         assertThat(f.swiotlb.contains(e.dmaAddress())).isTrue();
-        assertThat(DeviceAccess.of(f.memory).readSegment(dev, e)).isEqualTo(data);
+        assertThat(DeviceDma.of(f.topology, f.memory).readSegment(dev, e)).isEqualTo(data);
     }
 
     @Test

@@ -5,6 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.PageSize;
@@ -155,7 +156,7 @@ class DmaDirectMapSgTest {
     void unmapSyncsForTheCpuUnlessSkipCpuSync_spec3_3() {
         DmaFixture f = DmaFixture.intel();
         DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).swiotlbForceBounce(f.swiotlb).build();
-        DeviceAccess device = DeviceAccess.of(f.memory);
+        DeviceDma device = DeviceDma.of(f.topology, f.memory);
         byte[] written = SgLists.pattern(PageSize.PAGE_SIZE, 7);
         for (boolean skip : new boolean[] {false, true}) {
             SgTable t = table(seg(f.machine.ramPage(skip ? 1 : 0)));
@@ -172,7 +173,7 @@ class DmaDirectMapSgTest {
     void syncForCpuAndForDeviceWalkTheWholeTableIncludingBusAddressEntries_spec3_3() {
         DmaFixture f = DmaFixture.intel();
         DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).swiotlbForceBounce(f.swiotlb).build();
-        DeviceAccess device = DeviceAccess.of(f.memory);
+        DeviceDma device = DeviceDma.of(f.topology, f.memory);
         // forced bouncing applies to pages that are mapped like RAM; the BUS_ADDR page keeps its bus address
         SgTable t = table(seg(f.machine.ramPage(0)), seg(f.machine.p2pPage(0)), seg(f.machine.ramPage(1)));
         assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE).nents()).isEqualTo(3);

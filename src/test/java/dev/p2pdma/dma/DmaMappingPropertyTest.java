@@ -2,6 +2,7 @@ package dev.p2pdma.dma;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.pci.PciAddress;
@@ -164,7 +165,7 @@ class DmaMappingPropertyTest {
             if (!res.isOk()) {
                 continue;
             }
-            DeviceAccess device = DeviceAccess.of(c.f().memory);
+            DeviceDma device = DeviceDma.of(c.f().topology, c.f().memory);
             List<SgEntry> es = SgLists.entries(c.table());
             List<byte[]> written = new ArrayList<>();
             for (int k = 0; k < es.size(); k++) {

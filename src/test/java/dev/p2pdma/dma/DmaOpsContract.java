@@ -5,6 +5,9 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.iommu.IommuDomainType;
+import dev.p2pdma.iommu.IommuDmaOps;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.base.Errno;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
@@ -211,7 +214,7 @@ public abstract class DmaOpsContract {
     private byte[] deviceBytes(DmaDevice dev, SgTable t, int nents) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (SgEntry e : t.entries(nents)) {
-            out.writeBytes(DeviceAccess.of(f.memory).readSegment(dev, e));
+            out.writeBytes(DeviceDma.of(f.topology, f.memory).readSegment(dev, e));
         }
         return out.toByteArray();
     }
@@ -220,7 +223,8 @@ public abstract class DmaOpsContract {
     public void theBackendDeclaresTheCapabilitiesOfItsKernelCounterpart_spec3_1() {
         DmaDevice dev = device().build();
         assertThat(caps).isEqualTo(b.kernelCapabilities());
-        assertThat(b.ops().translation().isPresent()).as("translation").isEqualTo(caps.translates());
+        assertThat(b.ops() instanceof IommuDmaOps o && o.domain().type() == IommuDomainType.DMA)
+                .as("translates").isEqualTo(caps.translates());
         assertThat(f.mapping.p2pdmaSupported(dev)).as("dma_pci_p2pdma_supported()").isEqualTo(caps.p2pPages().supported());
     }
 
@@ -286,7 +290,7 @@ public abstract class DmaOpsContract {
         boolean direct = !caps.translates() && !bounces(false);
         assertThat(e.dmaAddress() == e.phys()).as("DMA address %x for CPU address %x", e.dmaAddress(), e.phys()).isEqualTo(direct);
         assertThat(f.swiotlb.contains(dev.dmaToPhys(e.dmaAddress()))).as("in the bounce pool").isEqualTo(bounces(false));
-        assertThat(DeviceAccess.of(f.memory).target(dev, e.dmaAddress(), e.dmaLength()).isPresent())
+        assertThat(DeviceDma.of(f.topology, f.memory).target(dev, e.dmaAddress(), e.dmaLength()).isPresent())
                 .as("reachable without the IOMMU").isEqualTo(!caps.translates());
         f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertRestored(before);
@@ -373,13 +377,13 @@ public abstract class DmaOpsContract {
                     assertThat(r.error()).as("P2P pages are never bounced").contains(expectedFailureErrno());
                 } else {
                     assertThat(e.dmaAddress()).isEqualTo(p2p.physAddress() + 8);
-                    assertThat(DeviceAccess.of(amd.memory).readSegment(dev, e)).isEqualTo(data);
+                    assertThat(DeviceDma.of(amd.topology, amd.memory).readSegment(dev, e)).isEqualTo(data);
                     assertThat(occupancy(amd, ab)).as("nothing held").isEqualTo(before);
                 }
             }
             case BUS_ADDRESS_OR_IOVA -> {
                 assertThat(e.dmaAddress()).isNotEqualTo(p2p.physAddress() + 8);
-                assertThat(DeviceAccess.of(amd.memory).readSegment(dev, e)).isEqualTo(data);
+                assertThat(DeviceDma.of(amd.topology, amd.memory).readSegment(dev, e)).isEqualTo(data);
                 assertThat(occupancy(amd, ab).pageTableMappedBytes()).as("mapped through the page table").isGreaterThan(before.pageTableMappedBytes());
             }
         }
@@ -392,7 +396,7 @@ public abstract class DmaOpsContract {
     @Test
     public void aBounceRoundTripCarriesTheBytesBothWays_spec4() {
         DmaDevice dev = device().swiotlbForceBounce(f.swiotlb).minAlignMask(4095).build();
-        DeviceAccess device = DeviceAccess.of(f.memory);
+        DeviceDma device = DeviceDma.of(f.topology, f.memory);
         byte[] cpu = SgLists.pattern(6000, 5);
         long at = SwitchMachine.BUFFERS_PHYS + 0x123;
         f.memory.write(at, cpu, 0, cpu.length);
@@ -474,7 +478,7 @@ public abstract class DmaOpsContract {
         assertThat(p.kind()).isEqualTo(ramPageKind(false));
         assertThat(p.dmaAddress() == page.physAddress()).as("DMA address is the CPU address").isEqualTo(p.kind() == DmaPageMapping.Kind.PHYSICAL);
         assertThat(f.swiotlb.contains(dev.dmaToPhys(p.dmaAddress()))).as("in the bounce pool").isEqualTo(bounces(false));
-        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), PageSize.PAGE_SIZE)).as("what the device reads").isEqualTo(data);
+        assertThat(DeviceDma.of(f.topology, f.memory).read(dev, p.dmaAddress(), PageSize.PAGE_SIZE)).as("what the device reads").isEqualTo(data);
         assertHeld(before, bounces(false));
         assertThat(translationTaken(before)).as("one IOVA page, one page mapped").containsExactly(caps.translates() ? 1 : 0,
                 caps.translates() ? PageSize.PAGE_SIZE : 0);
@@ -492,11 +496,11 @@ public abstract class DmaOpsContract {
         DmaPageMapping p = f.mapping.mapPage(dev, page, 512, 1024, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         assertThat(p.kind()).isEqualTo(ramPageKind(false));
         assertThat(p.dmaAddress() & 4095).as("offset in the 4 KiB granule / page").isEqualTo(512);
-        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
+        assertThat(DeviceDma.of(f.topology, f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
         assertHeld(before, bounces(false));
         assertThat(translationTaken(before)).as("one IOVA page").containsExactly(caps.translates() ? 1 : 0, caps.translates() ? PageSize.PAGE_SIZE : 0);
         byte[] back = SgLists.pattern(1024, 13);
-        DeviceAccess.of(f.memory).write(dev, p.dmaAddress(), back);
+        DeviceDma.of(f.topology, f.memory).write(dev, p.dmaAddress(), back);
         f.mapping.unmapPage(dev, p.dmaAddress(), 1024, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         assertThat(f.memory.read(page.physAddress() + 512, back.length)).as("what the CPU sees after unmap").isEqualTo(back);
         assertRestored(before);
@@ -531,7 +535,7 @@ public abstract class DmaOpsContract {
         assertThat(p.dmaAddress() & 4095).isEqualTo(3584);
         assertThat(translationTaken(before)).as("one IOVA of two pages").containsExactly(caps.translates() ? 2 : 0,
                 caps.translates() ? 2 * PageSize.PAGE_SIZE : 0);
-        assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
+        assertThat(DeviceDma.of(f.topology, f.memory).read(dev, p.dmaAddress(), cpu.length)).isEqualTo(cpu);
         f.mapping.unmapPage(dev, p.dmaAddress(), 1024, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         Occupancy unmapped = occupancy();
         assertThat(unmapped.pageTableMappedBytes()).as("page-table entries gone at unmap").isEqualTo(before.pageTableMappedBytes());
@@ -618,7 +622,7 @@ public abstract class DmaOpsContract {
         }
         if (!p.isError()) {
             assertThat(p.dmaAddress() & 4095).isEqualTo(8);
-            assertThat(DeviceAccess.of(f.memory).read(dev, p.dmaAddress(), data.length)).isEqualTo(data);
+            assertThat(DeviceDma.of(f.topology, f.memory).read(dev, p.dmaAddress(), data.length)).isEqualTo(data);
         }
         assertThat(f.swiotlb.highWaterSlots()).as("never bounced").isZero();
         assertThat(translationTaken(before)).as("an IOVA page").containsExactly(p.kind() == DmaPageMapping.Kind.IOVA ? 1 : 0,

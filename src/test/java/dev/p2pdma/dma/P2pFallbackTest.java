@@ -6,6 +6,7 @@ import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
@@ -21,7 +22,7 @@ class P2pFallbackTest {
     /** The machine. */
     private final DmaFixture intel = DmaFixture.intel();
     /** The device side. */
-    private final DeviceAccess device = DeviceAccess.of(intel.memory);
+    private final DeviceDma device = DeviceDma.of(intel.topology, intel.memory);
     /** What the P2P pages hold. */
     private final byte[] p2pData = SgLists.pattern(3 * PageSize.PAGE_SIZE, 9);
 

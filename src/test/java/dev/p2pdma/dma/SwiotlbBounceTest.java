@@ -6,6 +6,7 @@ import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.mm.PageSize;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
@@ -23,7 +24,7 @@ class SwiotlbBounceTest {
     /** A device forced to bounce. */
     private final DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).swiotlbForceBounce(f.swiotlb).build();
     /** The device side. */
-    private final DeviceAccess device = DeviceAccess.of(f.memory);
+    private final DeviceDma device = DeviceDma.of(f.topology, f.memory);
     /** What the CPU wrote before mapping. */
     private final byte[] original = SgLists.pattern(LEN, 1);
     /** What the CPU writes after mapping. */

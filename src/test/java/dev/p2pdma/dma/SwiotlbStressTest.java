@@ -4,6 +4,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.sg.SgEntry;
 import dev.p2pdma.sg.SgTable;
 import dev.p2pdma.testing.SgLists;
@@ -37,7 +38,7 @@ class SwiotlbStressTest {
         DmaFixture f = DmaFixture.intel();
         Swiotlb pool = Swiotlb.create(f.memory, DmaFixture.SWIOTLB_PHYS, 256, 2, () -> (int) Thread.currentThread().threadId());
         DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER).swiotlbForceBounce(pool).build();
-        DeviceAccess device = DeviceAccess.of(f.memory);
+        DeviceDma device = DeviceDma.of(f.topology, f.memory);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong bounces = new AtomicLong();
         AtomicLong full = new AtomicLong();

@@ -2,7 +2,7 @@ package dev.p2pdma.iommu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.dma.DeviceAccess;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
@@ -50,7 +50,7 @@ class DmaIovaTest {
         assertThat(api.link(dev, s, buf + 0x100, 0, a.length, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEmpty();
         assertThat(api.link(dev, s, buf + 10 * 4096, a.length, 4096, DmaDirection.TO_DEVICE, DmaAttrs.NONE)).isEmpty();
         assertThat(api.sync(dev, s, 0, a.length + 4096)).isEmpty();
-        DeviceAccess device = DeviceAccess.of(f.memory);
+        DeviceDma device = DeviceDma.of(f.topology, f.memory);
         assertThat(device.read(dev, s.addr(), a.length)).isEqualTo(a);
         assertThat(device.read(dev, s.addr() + a.length, 4096)).isEqualTo(b);
         api.unlink(dev, s, 0, a.length, DmaDirection.TO_DEVICE, DmaAttrs.NONE);

@@ -5,7 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.dma.DeviceAccess;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
@@ -22,7 +22,7 @@ class IommuFaultTest {
     private final IommuFixture f = IommuFixture.intel();
     private final IommuDomain domain = f.domain(IommuDomainFlushMode.STRICT);
     private final DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, domain).build();
-    private final DeviceAccess device = DeviceAccess.of(f.memory);
+    private final DeviceDma device = DeviceDma.of(f.topology, f.memory);
 
     @Test
     void aMissIsRecordedAndNothingIsRead_issue4part2() {

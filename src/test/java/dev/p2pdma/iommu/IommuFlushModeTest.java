@@ -5,7 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.dma.DeviceAccess;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
@@ -70,7 +70,7 @@ class IommuFlushModeTest {
     void aStaleTranslationStaysUsableUntilTheFlushInLazyMode_spec5_1() {
         IommuDomain d = f.domain(IommuDomainFlushMode.LAZY);
         DmaDevice dev = f.client(SwitchMachine.SWITCH_PEER, d).build();
-        DeviceAccess device = DeviceAccess.of(f.memory);
+        DeviceDma device = DeviceDma.of(f.topology, f.memory);
         byte[] data = SgLists.pattern(32, 4);
         f.memory.write(SwitchMachine.BUFFERS_PHYS, data, 0, data.length);
         long dma = mapUnmapOnePage(dev);

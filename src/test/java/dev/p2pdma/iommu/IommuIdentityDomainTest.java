@@ -5,7 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.dma.DeviceAccess;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.dma.DirectDmaOps;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
@@ -32,7 +32,7 @@ class IommuIdentityDomainTest {
         assertThat(f.mapping.mapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE).nents()).isEqualTo(2);
         assertThat(entries(t).get(0).dmaAddress()).isEqualTo(SwitchMachine.BUFFERS_PHYS + 16);
         assertThat(entries(t).get(1).dmaAddress()).isEqualTo(SwitchMachine.BUFFERS_PHYS + 5 * 4096);
-        assertThat(DeviceAccess.of(f.memory).tryRead(dev, SwitchMachine.BUFFERS_PHYS + 8 * 4096, 8)).isPresent();
+        assertThat(DeviceDma.of(f.topology, f.memory).tryRead(dev, SwitchMachine.BUFFERS_PHYS + 8 * 4096, 8)).isPresent();
     }
 
     @Test

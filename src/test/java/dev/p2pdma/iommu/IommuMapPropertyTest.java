@@ -3,7 +3,7 @@ package dev.p2pdma.iommu;
 import static dev.p2pdma.testing.SgLists.entries;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.dma.DeviceAccess;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
@@ -58,7 +58,7 @@ class IommuMapPropertyTest {
         XorShift64 rnd = new XorShift64(seed);
         IommuFixture f = amd ? IommuFixture.amd() : IommuFixture.intel();
         IommuDomain domain = f.domain(mode);
-        DeviceAccess device = DeviceAccess.of(f.memory);
+        DeviceDma device = DeviceDma.of(f.topology, f.memory);
         for (int round = 0; round < ROUNDS; round++) {
             String at = "seed " + seed + " round " + round;
             int maxSeg = new int[] {8192, 65536, 1 << 20}[rnd.nextInt(3)];

@@ -5,7 +5,7 @@ import static dev.p2pdma.testing.SgLists.seg;
 import static dev.p2pdma.testing.SgLists.table;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.p2pdma.dma.DeviceAccess;
+import dev.p2pdma.testing.DeviceDma;
 import dev.p2pdma.dma.DmaAttrs;
 import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
@@ -45,7 +45,7 @@ class IommuMapSgP2pTest {
                 .isGreaterThanOrEqualTo(0);
         byte[] cmb = SgLists.pattern(64, 2);
         f.memory.write(SwitchMachine.BAR_CPU + 4096 + 8, cmb, 0, 64);
-        assertThat(DeviceAccess.of(f.memory).readSegment(dev, es.get(1))).isEqualTo(cmb);
+        assertThat(DeviceDma.of(f.topology, f.memory).readSegment(dev, es.get(1))).isEqualTo(cmb);
         f.mapping.unmapSgtable(dev, t, DmaDirection.BIDIRECTIONAL, DmaAttrs.NONE);
         assertThat(es).noneMatch(SgEntry::isDmaBusAddress);
         assertNothingHeld(d);
@@ -76,7 +76,7 @@ class IommuMapSgP2pTest {
         assertThat(d.iovaToPhys(e.dmaAddress() + 4096)).hasValue(SwitchMachine.BAR_CPU + 3 * 4096);
         byte[] cmb = SgLists.pattern(4096, 5);
         f.memory.write(SwitchMachine.BAR_CPU + 3 * 4096, cmb, 0, cmb.length);
-        assertThat(DeviceAccess.of(f.memory).read(dev, e.dmaAddress() + 4096, 4096)).isEqualTo(cmb);
+        assertThat(DeviceDma.of(f.topology, f.memory).read(dev, e.dmaAddress() + 4096, 4096)).isEqualTo(cmb);
         f.mapping.unmapSgtable(dev, t, DmaDirection.TO_DEVICE, DmaAttrs.NONE);
         assertNothingHeld(d);
     }

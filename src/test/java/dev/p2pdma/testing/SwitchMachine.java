@@ -6,6 +6,10 @@ import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.Bar;
+import dev.p2pdma.pci.P2pMemInfo;
+import dev.p2pdma.pci.Parent;
+import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
 import java.util.List;
@@ -48,7 +52,10 @@ public record SwitchMachine(PciTopology topology, PhysicalMemory memory) {
                 .bridge("0000:01:00.0", PortType.UPSTREAM_PORT, 2, noAcs(), "0000:00:04.0")
                 .bridge("0000:02:00.0", PortType.DOWNSTREAM_PORT, 3, noAcs(), "0000:01:00.0")
                 .bridge("0000:02:01.0", PortType.DOWNSTREAM_PORT, 4, noAcs(), "0000:01:00.0")
-                .endpoint("0000:03:00.0", "0000:02:00.0", noAcs(), true)
+                .add(PciFunction.builder(PROVIDER).ids(0x1b36, 0x0010).classCode(0x010802).headerType(0).portType(PortType.ENDPOINT).acs(noAcs())
+                        .driver("nvme").p2pmem(new P2pMemInfo(64 << 20, 64 << 20, true))
+                        .bars(List.of(new Bar(2, BAR_CPU, BAR_BYTES, true, true, true))).build(),
+                        new Parent.Bridge(PciAddress.parse("0000:02:00.0")))
                 .endpoint("0000:04:00.0", "0000:02:01.0", noAcs())
                 .rootPort("0000:00:05.0", 6, noAcs())
                 .endpoint("0000:06:00.0", "0000:00:05.0", noAcs())
