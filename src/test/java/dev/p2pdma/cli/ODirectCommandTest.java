@@ -87,6 +87,28 @@ class ODirectCommandTest {
     }
 
     @Test
+    void anUnmappedBufferFaultsAndAMisalignedCallIsEinvalBeforeAnyRequest_spec6_3(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path ops = dir.resolve("ops.json");
+        java.nio.file.Files.writeString(ops, """
+                {"p2pmem_provider": "0000:03:00.0", "ops": [
+                 {"name": "gone", "op": "preadv", "ns_bdf": "0000:04:00.0", "file_offset": 0,
+                  "iovecs": [{"kind": "p2pmem_unmapped", "offset_in_buffer": 0, "len": 4096}]},
+                 {"name": "ram_then_gone", "op": "preadv", "ns_bdf": "0000:04:00.0", "file_offset": 0,
+                  "iovecs": [{"kind": "ram", "offset_in_buffer": 0, "len": 4096}, {"kind": "p2pmem_unmapped", "offset_in_buffer": 0, "len": 4096}]},
+                 {"name": "misaligned", "op": "pwritev", "ns_bdf": "0000:04:00.0", "file_offset": 100,
+                  "iovecs": [{"kind": "ram", "offset_in_buffer": 0, "len": 4096}]}]}
+                """);
+        JsonNode doc = json("odirect", "--sysfs", STRICT + "/capture.tar.gz", "--ops", ops.toString(), "--format", "json");
+        assertThat(doc.get("ops").get(0).get("result").asString()).isEqualTo("EFAULT");
+        assertThat(doc.get("ops").get(0).get("requests")).isEmpty();
+        assertThat(doc.get("ops").get(1).get("result").asLong()).as("the direct part; the page-cache rest faults").isEqualTo(4096);
+        assertThat(doc.get("ops").get(1).get("requests")).hasSize(1);
+        assertThat(doc.get("ops").get(2).get("result").asString()).isEqualTo("EINVAL");
+        assertThat(doc.get("ops").get(2).get("requests")).isEmpty();
+    }
+
+    @Test
     void aClientWithoutANamespaceOrAProviderWithoutP2pmemIsOneLineExitTwo_issue11part9() {
         Cli noNamespace = Cli.run("odirect", "--sysfs", STRICT + "/capture.tar.gz", "03:00.0", "00:1f.2");
         assertThat(noNamespace.status()).isEqualTo(2);
