@@ -86,7 +86,11 @@ public final class UserAddressSpace {
     }
 
     /** Where a virtual page points. */
-    private record Pte(Page page, boolean anonymous) {
+    private record Pte(Page page, boolean anonymous, Optional<P2pMemMapping> mapping, int index) {
+        /** An anonymous or plain page. */
+        Pte(Page page, boolean anonymous) {
+            this(page, anonymous, Optional.empty(), -1);
+        }
     }
 
     /** Where anonymous pages come from. */
@@ -95,6 +99,8 @@ public final class UserAddressSpace {
     private final Map<Long, Pte> ptes = new HashMap<>();
     /** Pin counts of pinned pages (page identity, as the kernel's page pointers). */
     private final Map<Page, Integer> pins = new IdentityHashMap<>();
+    /** For each pinned p2pmem page, the mapping (and index) its pins were taken on. */
+    private final Map<Page, Pte> pinnedP2p = new IdentityHashMap<>();
     /** Anonymous pages unmapped while pinned: freed at their last unpin. */
     private final Map<Page, Boolean> orphans = new IdentityHashMap<>();
     /** Where the next mapping goes. */
@@ -178,9 +184,11 @@ public final class UserAddressSpace {
         }
         for (int i = 0; i < n; i++) {
             if (mapping.isMapped(i)) {
-                ptes.put(vpn(start) + i, new Pte(mapping.page(i), false));
+                ptes.put(vpn(start) + i, new Pte(mapping.page(i), false, Optional.of(mapping), i));
             }
         }
+        // unmap_mapping_range() when the provider goes away: this process loses the pages at once
+        mapping.addZapListener(() -> zap(start, mapping));
         return new Mapped(start, mapping.lengthBytes());
     }
 
@@ -200,6 +208,16 @@ public final class UserAddressSpace {
                 } else {
                     ram.free(pte.page());
                 }
+            }
+        }
+    }
+
+    /** Drops this address space's PTEs of {@code mapping} at {@code start} (the provider is being removed). */
+    private synchronized void zap(long start, P2pMemMapping mapping) {
+        for (int i = 0; i < mapping.pageCount(); i++) {
+            Pte pte = ptes.get(vpn(start) + i);
+            if (pte != null && pte.mapping().isPresent() && pte.mapping().get() == mapping) {
+                ptes.remove(vpn(start) + i);
             }
         }
     }
@@ -239,7 +257,17 @@ public final class UserAddressSpace {
                 }
                 break;
             }
+            if (pte.mapping().isPresent() && !pins.containsKey(pte.page()) && !pte.mapping().get().pin(pte.index())) {
+                // the provider tore the mapping down under us: the page faults
+                if (out.isEmpty()) {
+                    return new PinFailed(Errno.EFAULT);
+                }
+                break;
+            }
             out.add(pte.page());
+            if (pte.mapping().isPresent()) {
+                pinnedP2p.put(pte.page(), pte);
+            }
         }
         for (Page p : out) {
             pins.merge(p, 1, Integer::sum);
@@ -262,6 +290,10 @@ public final class UserAddressSpace {
                 pins.remove(p);
                 if (orphans.remove(p) != null) {
                     ram.free(p);
+                }
+                Pte p2p = pinnedP2p.remove(p);
+                if (p2p != null) {
+                    p2p.mapping().orElseThrow().unpin(p2p.index());
                 }
             } else {
                 pins.put(p, n - 1);

@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Models how a PCIe fabric carries a device's memory read or write (PCIe base spec routing and
@@ -48,7 +50,8 @@ import java.util.Optional;
  * counts as "redirect everything").
  *
  * <p>Thread-safe as far as {@link PhysicalMemory} and the IOMMU domains are: concurrent DMA to the
- * same bytes races, as on hardware. The fabric itself is immutable.
+ * same bytes races, as on hardware. The fabric is immutable apart from the set of removed
+ * functions ({@link #remove}), which is concurrent.
  */
 public final class PcieFabric {
 
@@ -77,6 +80,8 @@ public final class PcieFabric {
     private final BarWindows windows;
     /** What a write returns as its data. */
     private static final byte[] NO_BYTES = new byte[0];
+    /** Functions removed from the running machine (surprise removal): they neither complete nor issue requests. */
+    private final Set<Integer> removed = ConcurrentHashMap.newKeySet();
 
     /**
      * Whether the root complex forwards a peer-to-peer request between two functions (by topology
@@ -181,16 +186,34 @@ public final class PcieFabric {
         return transfer(requester, address, len, DmaTranslation.Access.WRITE, data, offset);
     }
 
+    /**
+     * Takes function {@code index} out of the fabric (the device is gone): requests for its BARs get
+     * no completion (an unsupported request), and it issues none. Thread-safe.
+     */
+    public void remove(int index) {
+        removed.add(index);
+    }
+
     private FabricTransfer transfer(int requester, long address, int len, DmaTranslation.Access access, byte[] data, int offset) {
         Requester r = requesters.get(requester);
         if (r == null) {
             throw new IllegalArgumentException("function " + names[requester] + " is not a requester of this fabric");
+        }
+        if (removed.contains(requester)) {
+            String reason = names[requester] + " was removed: it issues no requests";
+            return new FabricTransfer.Failed(new FabricError.UnsupportedRequest(reason),
+                    List.of(new FabricHop(names[requester], FabricHop.Step.UNSUPPORTED, address, len, reason)));
         }
         boolean read = access == DmaTranslation.Access.READ;
         List<FabricHop> hops = new ArrayList<>(8);
         hops.add(new FabricHop(names[requester], read ? FabricHop.Step.READ_REQUEST : FabricHop.Step.WRITE_REQUEST, address, len, ""));
         int window = windows.ofBus(address, len);
         int peer = window < 0 ? -1 : windows.owner(window);
+        if (peer >= 0 && removed.contains(peer)) {
+            String reason = names[peer] + " was removed: nothing completes a request for its BAR";
+            hops.add(new FabricHop(names[peer], FabricHop.Step.UNSUPPORTED, address, len, reason));
+            return new FabricTransfer.Failed(new FabricError.UnsupportedRequest(reason), hops);
+        }
         if (peer == requester) {
             // its own BAR: the function reaches it inside the device, never on the link
             return completePeer(requester, peer, windows.busToCpu(window, address), len, read, data, offset, hops, requester);
@@ -288,6 +311,9 @@ public final class PcieFabric {
                 return unsupported(hops, String.format("no memory at CPU address 0x%x+%d", piece.phys(), piece.lenBytes()));
             }
             owners[i] = windows.owner(window);
+            if (removed.contains(owners[i])) {
+                return unsupported(hops, names[owners[i]] + " was removed: nothing completes a request for its BAR");
+            }
             if (!rootComplex.forwards(requester, owners[i])) {
                 return unsupported(hops, String.format("the root complex does not forward peer-to-peer from %s to %s", names[requester],
                         names[owners[i]]));

@@ -91,6 +91,8 @@ public final class RunningMachine {
     private final KernelLog log;
     /** What was assumed, in words. */
     private final List<String> assumptions;
+    /** Providers whose driver blocks were freed at removal. */
+    private final java.util.Set<PciAddress> freedDriverBlocks = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private RunningMachine(LoadedMachine loaded, DmaSetup setup, PhysicalMemory memory, Swiotlb swiotlb, P2pDmaProviders providers,
             Map<Integer, IommuDomain> domains, Map<PciAddress, DmaDevice> devices, Map<PciAddress, P2pMemBlock> driverBlocks,
@@ -256,6 +258,27 @@ public final class RunningMachine {
     private static boolean forwardsThroughHostBridge(P2pDmaDecision d, int requester, int target) {
         MapType type = P2pDmaDecision.mapTypeOf(d.calc(target, requester));
         return type == MapType.THRU_HOST_BRIDGE || type == MapType.BUS_ADDR;
+    }
+
+    /**
+     * The provider's device goes away with I/O possibly in flight (surprise removal and unbind):
+     * the fabric no longer completes requests for its BARs, its driver frees what it took from its
+     * own pool, and p2pdma's release starts (the {@code allocate} file and every user mapping go
+     * at once; pages pinned by I/O return to the pool only at their last unpin, and the provider's
+     * record stays until then). Finish with {@code providers().removal().tryRemove(address)}.
+     *
+     * @return empty when the removal started; ENODEV when the function has no p2pmem
+     */
+    public Optional<Errno> removeProvider(PciAddress address) {
+        if (providers.provider(address).isEmpty()) {
+            return Optional.of(Errno.ENODEV);
+        }
+        fabric.remove(topology().indexOf(address));
+        P2pMemBlock driver = driverBlocks.get(address);
+        if (driver != null && freedDriverBlocks.add(address)) {
+            providers.allocator().freeP2pmem(driver);
+        }
+        return providers.removal().beginRemoval(address);
     }
 
     /** The analysed machine (topology, decision, what-ifs). */

@@ -5,19 +5,25 @@ import dev.p2pdma.mm.DevicePageMap;
 import dev.p2pdma.mm.MemMap;
 import dev.p2pdma.mm.Page;
 import dev.p2pdma.mm.PageSize;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * A user mapping of the {@code p2pmem/allocate} file (spec 1.6 rules 6 and 7): pages of one pool
  * allocation inserted into a process's address space in order, each holding one reference on the
- * page map. When the last user reference to a page drops ({@link #releasePage(int)}), that page
- * alone goes back to the pool (p2pdma_page_free()) and its page-map reference is dropped.
+ * page map. A page goes back to the pool (p2pdma_page_free()) and drops its page-map reference when
+ * its last reference drops: the mapping's own ({@link #releasePage(int)}: unmap, munmap, removal)
+ * and every pin an I/O took on it ({@link #pin(int)}, as pin_user_pages() raises the page count).
+ * So a provider removed while I/O is in flight takes the pages out of the process at once
+ * ({@link #unmap()} tells every address space holding the mapping to zap it) but returns a pinned
+ * page only at its last unpin.
  *
- * <p>Invariants: each page is returned to the pool at most once; {@link #livePages()} counts the
- * pages not yet returned; the mapping leaves its provider's set of user mappings when it reaches 0.
- * Thread-safe: a page's release is claimed by CAS, so a user's release racing the teardown at
- * removal returns the page exactly once.
+ * <p>Invariants: each page is returned to the pool at most once, and never while pinned;
+ * {@link #livePages()} counts the pages not yet returned; the mapping leaves its provider's set of
+ * user mappings when it reaches 0. Thread-safe: page state changes under the mapping's lock; the
+ * zap callbacks run without it.
  */
 public final class P2pMemMapping {
 
@@ -35,6 +41,12 @@ public final class P2pMemMapping {
     private final AtomicIntegerArray released;
     /** Pages not yet returned. */
     private final AtomicInteger live;
+    /** Per page: pins held by I/O. */
+    private final int[] pins;
+    /** Per page: the mapping's own reference has dropped (the page is returned at its last unpin). */
+    private final boolean[] unmapped;
+    /** Called with no lock held when the whole mapping is torn down: each address space zaps it. */
+    private final List<Runnable> zapListeners = new CopyOnWriteArrayList<>();
 
     P2pMemMapping(P2pDmaProvider provider, DevicePageMap pagemap, MemMap memMap, long virtStart, int pageCount) {
         this.provider = provider;
@@ -44,6 +56,53 @@ public final class P2pMemMapping {
         this.pageCount = pageCount;
         this.released = new AtomicIntegerArray(pageCount);
         this.live = new AtomicInteger(pageCount);
+        this.pins = new int[pageCount];
+        this.unmapped = new boolean[pageCount];
+    }
+
+    /** Registers what an address space does when the mapping is torn down under it (zap its PTEs). */
+    public void addZapListener(Runnable zap) {
+        zapListeners.add(zap);
+    }
+
+    /**
+     * Takes a pin on page {@code i} (pin_user_pages() of a mapped page).
+     *
+     * @return false when the page is no longer mapped (the access faults)
+     */
+    public synchronized boolean pin(int i) {
+        checkIndex(i);
+        if (unmapped[i] || released.get(i) != 0) {
+            return false;
+        }
+        pins[i]++;
+        return true;
+    }
+
+    /**
+     * Drops a pin on page {@code i}; the last one returns an unmapped page to the pool.
+     *
+     * @throws IllegalStateException when the page holds no pin
+     */
+    public void unpin(int i) {
+        boolean free;
+        synchronized (this) {
+            checkIndex(i);
+            if (pins[i] == 0) {
+                throw new IllegalStateException("page " + i + " of " + this + " is not pinned");
+            }
+            pins[i]--;
+            free = pins[i] == 0 && unmapped[i];
+        }
+        if (free) {
+            returnToPool(i);
+        }
+    }
+
+    /** Pins held on page {@code i}. */
+    public synchronized int pinCount(int i) {
+        checkIndex(i);
+        return pins[i];
     }
 
     /** Number of pages mapped. */
@@ -84,14 +143,28 @@ public final class P2pMemMapping {
     }
 
     /**
-     * The last user reference to page {@code i} drops (unmap, munmap, process exit): models
-     * p2pdma_page_free() for that page, which returns its 4096 bytes to the pool and drops its
-     * page-map reference.
+     * The mapping's reference to page {@code i} drops (unmap, munmap, process exit): when no pin
+     * holds the page, models p2pdma_page_free() for it, which returns its 4096 bytes to the pool and
+     * drops its page-map reference; a pinned page is returned at its last unpin.
      *
-     * @return true when this call returned the page; false when it had been returned already
+     * @return true when this call returned the page; false when it had been returned already or waits for its pins
      */
     public boolean releasePage(int i) {
-        checkIndex(i);
+        synchronized (this) {
+            checkIndex(i);
+            if (unmapped[i] && released.get(i) != 0) {
+                return false;
+            }
+            unmapped[i] = true;
+            if (pins[i] > 0) {
+                return false;
+            }
+        }
+        return returnToPool(i);
+    }
+
+    /** p2pdma_page_free() of page {@code i}, exactly once. */
+    private boolean returnToPool(int i) {
         if (!released.compareAndSet(i, 0, 1)) {
             return false;
         }
@@ -105,11 +178,15 @@ public final class P2pMemMapping {
 
     /**
      * Unmaps the whole mapping (munmap(), or unmap_mapping_range() when the {@code allocate} file is
-     * removed): every page still mapped is returned.
+     * removed): every address space holding it zaps it, and every page still mapped is returned, a
+     * pinned one at its last unpin.
      *
-     * @return the number of pages this call returned
+     * @return the number of pages this call returned (pinned pages are returned later)
      */
     public int unmap() {
+        for (Runnable zap : zapListeners) {
+            zap.run();
+        }
         int n = 0;
         for (int i = 0; i < pageCount; i++) {
             if (releasePage(i)) {
