@@ -50,6 +50,24 @@ class RetryingDmaConsumerTest {
     }
 
     @Test
+    void p2pPagesNeverReachADriverWhoseQueueLacksTheCapability_spec6_3_spec7() throws Exception {
+        RunningMachine m = boot();
+        ODirectProcess p = ODirectProcess.start(m, PROVIDER, 64L << 10, false);
+        long p2p = p.addressOf(ODirectOps.BufferKind.P2PMEM, 0);
+        dev.p2pdma.block.QueueLimits noP2p = p.host(CLIENT).limits();
+        noP2p = new dev.p2pdma.block.QueueLimits(noP2p.logicalBlockBytes(), noP2p.physicalBlockBytes(), noP2p.maxHwSectors(), noP2p.maxSectors(),
+                noP2p.maxSegments(), noP2p.maxSegmentBytes(), noP2p.segBoundaryMask(), noP2p.virtBoundaryMask(), noP2p.dmaAlignment(), false);
+
+        assertThat(p.addressSpace().pinUserPagesFast(p2p, 1, dev.p2pdma.block.BlockDirectIo.gupFlags(dev.p2pdma.block.ReqOp.READ, noP2p)))
+                .as("pinning without FOLL_PCI_P2PDMA").isEqualTo(new dev.p2pdma.block.UserAddressSpace.PinFailed(Errno.EREMOTEIO));
+        dev.p2pdma.block.DirectIoSubmission s = dev.p2pdma.block.BlockDirectIo.submit(p.addressSpace(), noP2p, 16L << 20,
+                dev.p2pdma.block.ReqOp.READ, 0, List.of(new dev.p2pdma.block.IoVec(p2p, 4096)));
+        assertThat(s.requests()).as("no request, so no mapping call reaches the driver").isEmpty();
+        assertThat(s.error()).contains(Errno.EREMOTEIO);
+        assertThat(p.addressSpace().totalPins()).isZero();
+    }
+
+    @Test
     void theSgtableContractStopsAtEremoteio_spec3_2() throws Exception {
         RunningMachine m = boot();
         RetryingDmaConsumer c = new RetryingDmaConsumer(m.mapping(), m.clock(), RetryingDmaConsumer.Contract.SGTABLE_ERRNO, 1000);
