@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class HelpExitStatusTest {
 
     @ParameterizedTest
-    @ValueSource(strings = {"topo", "matrix", "explain", "map", "capture", "report", "groups"})
+    @ValueSource(strings = {"topo", "matrix", "explain", "map", "capture", "report", "groups", "odirect", "check"})
     void everyCommandsHelpListsExitStatusesZeroOneAndTwo(String command) {
         Cli r = Cli.run(command, "--help");
         assertThat(r.status()).isZero();
@@ -28,6 +28,11 @@ class HelpExitStatusTest {
     void theTopLevelHelpListsThemToo() {
         Cli r = Cli.run("--help");
         assertThat(r.out()).contains("Exit status:").containsPattern("(?m)^\\s+2\\s+bad input");
+    }
+
+    @Test
+    void checkListsStatusThreeForANotSupportedPair() {
+        assertThat(Cli.run("check", "--help").out()).containsPattern("(?m)^\\s+3\\s+at least one pair is NOT_SUPPORTED");
     }
 
     @Test

@@ -63,6 +63,7 @@ class JsonOutputDocsTest {
                 List.of("map", "map", "--scenario", "examples/p2p-not-supported.yaml", "--format", "json"),
                 List.of("map", "map", "--scenario", "examples/swiotlb-bounce.yaml", "--format", "json"),
                 List.of("topo", "topo", "--sysfs", SW, "--format", "json"),
+                List.of("check", "check", "--sysfs", SW, "03:00.0", "04:00.0", "--format", "json"),
                 List.of("odirect", "odirect", "--sysfs", SW, "03:00.0", "04:00.0", "--format", "json"),
                 List.of("odirect", "odirect", "--sysfs", Cli.shared().resolve("dma-traces/rp-swiotlb_force-cpu_amd/capture.tar.gz").toString(),
                         "--ops", Cli.shared().resolve("dma-traces/rp-swiotlb_force-cpu_amd/dma.json").toString(), "--format", "json"));
