@@ -49,8 +49,13 @@ final class CheckCommand implements Callable<Integer> {
     FormatOption format;
 
     /** Every pair. */
-    @Option(names = "--all", description = "Check every ordered pair of non-bridge functions (each with itself included), as matrix lists them.")
+    @Option(names = "--all", description = "Check every ordered pair of non-bridge functions (each with itself included), as matrix lists them;"
+            + " --provider, --client and --class narrow it as they narrow matrix.")
     boolean all;
+
+    /** Which pairs --all covers, and --force. */
+    @Mixin
+    SelectionOptions selection;
 
     /** PROVIDER then CLIENT..., unless --all. */
     @Parameters(arity = "0..*", paramLabel = "BDF", description = "PROVIDER, then one or more CLIENTs.")
@@ -70,13 +75,17 @@ final class CheckCommand implements Callable<Integer> {
         PciTopology t = m.topology();
         List<P2pVerdict> verdicts = new ArrayList<>();
         if (all) {
-            int[] endpoints = t.matrixEndpoints();
-            for (int p : endpoints) {
-                for (int c : endpoints) {
+            MatrixSelection chosenPairs = selection.resolve(t);
+            selection.checkSize("the check", (long) chosenPairs.providers().length * chosenPairs.clients().length, "");
+            for (int p : chosenPairs.providers()) {
+                for (int c : chosenPairs.clients()) {
                     verdicts.add(m.decision().verdict(p, c));
                 }
             }
         } else {
+            if (!selection.providers.isEmpty() || !selection.clients.isEmpty() || !selection.classes.isEmpty()) {
+                throw new UsageError("--provider, --client and --class narrow --all; without it give PROVIDER CLIENT...");
+            }
             int p = ExplainCommand.resolve(t, devices.get(0));
             for (String c : devices.subList(1, devices.size())) {
                 verdicts.add(m.decision().verdict(p, ExplainCommand.resolve(t, c)));

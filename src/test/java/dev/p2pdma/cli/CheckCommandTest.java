@@ -51,6 +51,16 @@ class CheckCommandTest {
     }
 
     @Test
+    void allIsNarrowedLikeTheMatrix() {
+        Cli nvme = Cli.run("check", "--sysfs", SW, "--all", "--class", "nvme");
+        assertThat(nvme.status()).as("the two NVMe functions share a switch: %s", nvme.out()).isZero();
+        assertThat(nvme.out().lines()).hasSize(4).allMatch(l -> l.startsWith("OK   "));
+        Cli fromProvider = Cli.run("check", "--sysfs", SW, "--all", "--provider", "03:00.0", "--class", "nvme");
+        assertThat(fromProvider.out().lines()).hasSize(2);
+        assertThat(Cli.run("check", "--sysfs", SW, "--class", "nvme", "03:00.0", "04:00.0").status()).as("--class without --all").isEqualTo(2);
+    }
+
+    @Test
     void usageAndInputErrorsExitTwo() {
         assertThat(Cli.run("check", "--sysfs", SW).status()).isEqualTo(2);
         assertThat(Cli.run("check", "--sysfs", SW, "03:00.0").status()).isEqualTo(2);
