@@ -61,6 +61,23 @@ class CheckCommandTest {
     }
 
     @Test
+    void onEveryConformanceCaseTheExitStatusFollowsTheKernelsVerdicts_issue12() throws Exception {
+        List<java.nio.file.Path> cases;
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(Cli.shared().resolve("conformance"))) {
+            cases = s.filter(p -> java.nio.file.Files.isRegularFile(p.resolve("expected.json"))).sorted().toList();
+        }
+        assertThat(cases).isNotEmpty();
+        JsonMapper json = JsonMapper.builder().build();
+        for (java.nio.file.Path c : cases) {
+            JsonNode expected = json.readTree(c.resolve("expected.json").toFile());
+            boolean anyNo = expected.get("calc").valueStream().anyMatch(p -> p.get("map_type").asString().equals("NOT_SUPPORTED"));
+            Cli r = Cli.run("check", "--sysfs", c.resolve("capture.tar.gz").toString(), "--all");
+            assertThat(r.status()).as("%s: %s", c.getFileName(), r.err()).isEqualTo(anyNo ? 3 : 0);
+            assertThat(r.out().lines().count()).as(c.getFileName().toString()).isEqualTo(expected.get("calc").size());
+        }
+    }
+
+    @Test
     void usageAndInputErrorsExitTwo() {
         assertThat(Cli.run("check", "--sysfs", SW).status()).isEqualTo(2);
         assertThat(Cli.run("check", "--sysfs", SW, "03:00.0").status()).isEqualTo(2);
