@@ -4,6 +4,7 @@ import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.pci.AcsBit;
 import dev.p2pdma.pci.PciTopology;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -39,6 +40,11 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     FormatOption format;
 
+    /** Whether to explain every ACS bit of the functions on each path. */
+    @Option(names = "--acs", description = "Explain every ACS capability and control bit of the functions on each path: its name, whether it is set,"
+            + " and which rule reads it (P2PDMA redirect: RR, CR, EC; IOMMU isolation: SV, RR, CR, UF).")
+    boolean acs;
+
     /** Picocli's view of this command. */
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -59,14 +65,15 @@ final class ExplainCommand implements Callable<Integer> {
         if (chosen == OutputFormat.JSON) {
             VerdictJson.writeExplain(a, verdicts, many, out);
         } else {
-            writeText(a, t, p, cs, verdicts, many, TerminalText.writer(out));
+            writeText(a, t, p, cs, verdicts, many, acs, TerminalText.writer(out));
         }
         out.flush();
         return 0;
     }
 
     /** The walk and verdict of each pair as text, input text escaped ({@link TerminalText}). */
-    private static void writeText(LoadedMachine a, PciTopology t, int p, int[] cs, List<P2pVerdict> verdicts, int many, PrintWriter out) {
+    private static void writeText(LoadedMachine a, PciTopology t, int p, int[] cs, List<P2pVerdict> verdicts, int many, boolean acs,
+            PrintWriter out) {
         Header.write(a, out);
         for (P2pVerdict v : verdicts) {
             out.println();
@@ -80,6 +87,11 @@ final class ExplainCommand implements Callable<Integer> {
             }
             v.reasons().stream().filter(r -> r.startsWith("assumed:")).forEach(r -> out.println("  " + r));
             out.println("  path: " + String.join(" -> ", v.path()));
+            if (acs) {
+                for (String hop : v.path()) {
+                    PciAddress.tryParse(hop).flatMap(t::function).ifPresent(f -> AcsBit.explain(f).forEach(l -> out.println("  " + l)));
+                }
+            }
         }
         if (cs.length > 1) {
             out.println();

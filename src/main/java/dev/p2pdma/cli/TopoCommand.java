@@ -4,6 +4,9 @@ import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.pci.io.Importers;
 import dev.p2pdma.report.ReportModel;
 import dev.p2pdma.report.SvgTree;
+import dev.p2pdma.pci.AcsBit;
+import dev.p2pdma.pci.AcsState;
+import dev.p2pdma.pci.PciFunction;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -42,6 +45,11 @@ final class TopoCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** Whether to explain every ACS bit after the tree. */
+    @Option(names = "--acs", description = "After the tree, explain every ACS capability and control bit of every function that has the"
+            + " capability: its name, whether it is set, and which rule reads it (P2PDMA redirect: RR, CR, EC; IOMMU isolation: SV, RR, CR, UF).")
+    boolean acs;
+
     @Override
     public Integer call() throws Exception {
         OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.YAML, OutputFormat.JSON, OutputFormat.SVG);
@@ -54,7 +62,13 @@ final class TopoCommand implements Callable<Integer> {
         StringWriter buffer = new StringWriter();
         PrintWriter out = target.isPresent() ? new PrintWriter(buffer) : stdout;
         switch (chosen) {
-            case TEXT -> TreeText.write(input.load(), out); // escapes text from the input (TerminalText)
+            case TEXT -> {
+                LoadedMachine loaded = input.load();
+                TreeText.write(loaded, out); // escapes text from the input (TerminalText)
+                if (acs) {
+                    writeAcs(loaded, out);
+                }
+            }
             case YAML, JSON -> Importers.writeTopologyFile(input.load().topology(), chosen.label(), out);
             case SVG -> out.print(SvgTree.document(ReportModel.of(input.load(), ReportCommand.names(pciIds)), Optional.empty()));
         }
@@ -63,5 +77,21 @@ final class TopoCommand implements Callable<Integer> {
             target.get().write(buffer.toString(), stdout);
         }
         return 0;
+    }
+
+    /** Every function with an ACS capability (or an unknown one), bit by bit; functions without one are counted. */
+    private static void writeAcs(LoadedMachine loaded, PrintWriter out) {
+        PrintWriter text = TerminalText.writer(out);
+        text.println();
+        int without = 0;
+        for (PciFunction f : loaded.topology().functions()) {
+            if (f.acs() instanceof AcsState.Absent) {
+                without++;
+                continue;
+            }
+            AcsBit.explain(f).forEach(text::println);
+        }
+        text.println(without + " function(s) without an ACS capability: P2PDMA sees no redirect there.");
+        text.flush();
     }
 }
