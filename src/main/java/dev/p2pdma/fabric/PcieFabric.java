@@ -225,37 +225,38 @@ public final class PcieFabric {
                 break;
             }
             hops.add(new FabricHop(names[port], FabricHop.Step.UP, address, len, portLabels[port]));
+            // where the request would turn back down to the peer, and the ingress port whose ACS decides:
+            // a sibling on the same secondary bus (another function of a multi-function device) turns
+            // at the bridge above both; a peer below another downstream port of a switch at the switch
+            int turn = -1;
             if (peer >= 0 && from == requester && peer != requester && topology.upstream(peer) == port) {
-                // a sibling on the same secondary bus (another function of a multi-function device):
-                // the bridge above both routes it back down unless its ACS redirects it upstream
-                int acs = acsControl[port];
-                if ((acs & (Acs.RR | Acs.EC)) != 0) {
-                    hops.add(new FabricHop(names[port], (acs & Acs.RR) != 0 ? FabricHop.Step.ACS_RR_REDIRECT : FabricHop.Step.ACS_EC_REDIRECT,
-                            address, len, ""));
-                } else {
-                    return completePeer(requester, peer, windows.busToCpu(window, address), len, read, data, offset, hops, port);
-                }
+                turn = port;
             } else if (peer >= 0 && isDownstreamPort[port]) {
                 int sw = topology.upstream(port);
                 if (sw >= 0 && isBelow(peer, sw) && !isBelow(peer, port)) {
-                    int acs = acsControl[port];
-                    if ((acs & (Acs.RR | Acs.EC)) != 0) {
-                        hops.add(new FabricHop(names[port], (acs & Acs.RR) != 0 ? FabricHop.Step.ACS_RR_REDIRECT : FabricHop.Step.ACS_EC_REDIRECT,
-                                address, len, ""));
-                    } else {
-                        return completePeer(requester, peer, windows.busToCpu(window, address), len, read, data, offset, hops, sw);
-                    }
+                    turn = sw;
                 }
+            }
+            if (turn >= 0) {
+                int acs = acsControl[port];
+                if ((acs & (Acs.RR | Acs.EC)) == 0) {
+                    return completePeer(requester, peer, windows.busToCpu(window, address), len, read, data, offset, hops, turn);
+                }
+                hops.add(new FabricHop(names[port], (acs & Acs.RR) != 0 ? FabricHop.Step.ACS_RR_REDIRECT : FabricHop.Step.ACS_EC_REDIRECT,
+                        address, len, ""));
             }
             from = port;
         }
         return atRootComplex(r, requester, address, len, access, data, offset, hops);
     }
 
-    /** A switch routes the request down to a peer below it; a read's completion may be redirected by CR. */
+    /**
+     * The request turns back down at {@code turn} (a switch, the bridge above two sibling functions,
+     * or the device itself) to a peer's BAR; a read's completion may be redirected by CR.
+     */
     private FabricTransfer completePeer(int requester, int target, long cpu, int len, boolean read, byte[] data, int offset, List<FabricHop> hops,
-            int switchUpstream) {
-        hops.add(new FabricHop(names[switchUpstream], FabricHop.Step.SWITCH_DOWN, cpu, len, names[target]));
+            int turn) {
+        hops.add(new FabricHop(names[turn], FabricHop.Step.SWITCH_DOWN, cpu, len, names[target]));
         if (!memory.isBacked(cpu, len)) {
             String reason = String.format("no memory at CPU address 0x%x+%d in %s", cpu, len, names[target]);
             hops.add(new FabricHop(names[target], FabricHop.Step.UNSUPPORTED, cpu, len, reason));

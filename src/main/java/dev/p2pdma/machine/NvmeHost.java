@@ -131,12 +131,7 @@ public final class NvmeHost {
 
     /** The CMB as the controller sees its BAR: the memory BAR holding its registered p2pmem, if it has one. */
     private Optional<NvmeControllerTransfer.Cmb> cmbOf(PciFunction f) {
-        if (f.p2pmem().isEmpty()) {
-            return Optional.empty();
-        }
-        long size = f.p2pmem().get().sizeBytes();
-        return f.bars().stream().filter(b -> b.memory() && b.sizeBytes() >= size).min((x, y) -> Long.compare(x.sizeBytes(), y.sizeBytes()))
-                .map(b -> new NvmeControllerTransfer.Cmb(busOf(b), b.cpuAddress(), size));
+        return RunningMachine.p2pmemBar(f).map(b -> new NvmeControllerTransfer.Cmb(busOf(b), b.cpuAddress(), f.p2pmem().orElseThrow().sizeBytes()));
     }
 
     private long busOf(Bar b) {
@@ -287,13 +282,11 @@ public final class NvmeHost {
             }
             List<DmaSegment> entries = new ArrayList<>();
             List<ODirectCall.SegmentRecord> segs = new ArrayList<>();
-            int i = 0;
             for (SgEntry e : SgWalk.of(table.first().orElseThrow(), mr.nents())) {
                 entries.add(new DmaSegment(e.dmaAddress(), e.dmaLengthBytes()));
                 segs.add(new ODirectCall.SegmentRecord(e.dmaAddress(), e.dmaLengthBytes(), kindOf(e)));
-                i++;
             }
-            record = Optional.of(new ODirectCall.DmaRecord("dma_map_sg", r.nents(), i, segs));
+            record = Optional.of(new ODirectCall.DmaRecord("dma_map_sg", r.nents(), mr.nents(), segs));
             return new Mapped(entries);
         }
 

@@ -7,6 +7,7 @@ import dev.p2pdma.doc.DocumentSyntax;
 import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.PciAddressField;
 import dev.p2pdma.pci.io.InputFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ public final class ODirectOpsReader {
                 throw new DocumentException(fileName + ": is not a " + KIND + " (a JSON object with p2pmem_provider, p2pmem_mmap_bytes and ops):"
                         + " its top level is " + root.shape());
             }
-            PciAddress provider = address(r, r.required(top, "p2pmem_provider", "the ops file"), "the ops file");
+            PciAddress provider = PciAddressField.read(r, r.required(top, "p2pmem_provider", "the ops file"), "the ops file");
             Optional<DocNode.Field> mmapField = r.optional(top, "p2pmem_mmap_bytes");
             long mmap = mmapField.isPresent() ? r.number(mmapField.get(), "the ops file", 4096, MAX_BYTES, DocReader.Notation.DECIMAL)
                     : DEFAULT_MMAP_BYTES;
@@ -91,7 +92,7 @@ public final class ODirectOpsReader {
         String name = r.string(r.required(m, "name", "an op"), "an op");
         String ctx = "op " + Texts.quote(name);
         ODirectOps.Call call = ODirectOps.Call.valueOf(r.choice(r.required(m, "op", ctx), ctx, List.of("preadv", "pwritev")).toUpperCase(Locale.ROOT));
-        PciAddress ns = address(r, r.required(m, "ns_bdf", ctx), ctx);
+        PciAddress ns = PciAddressField.read(r, r.required(m, "ns_bdf", ctx), ctx);
         long offset = r.number(r.required(m, "file_offset", ctx), ctx, 0, Long.MAX_VALUE, DocReader.Notation.DECIMAL);
         List<ODirectOps.IoVec> iovecs = new ArrayList<>();
         for (DocNode n : r.list(m, "iovecs", ctx)) {
@@ -107,14 +108,5 @@ public final class ODirectOpsReader {
             throw r.error(r.required(m, "iovecs", ctx), ctx, "must list at least one iovec");
         }
         return new ODirectOps.Op(name, call, ns, offset, iovecs, m.line());
-    }
-
-    private static PciAddress address(DocReader r, DocNode.Field f, String ctx) throws DocumentException {
-        String t = r.string(f, ctx);
-        Optional<PciAddress> a = PciAddress.tryParse(t);
-        if (a.isEmpty()) {
-            throw r.error(f, ctx, "must be a PCI address ([domain:]bus:device.function), got " + Texts.quote(t));
-        }
-        return a.get();
     }
 }

@@ -166,7 +166,7 @@ public final class RunningMachine {
         Optional<IommuGroups> groups = setup.iommu() == IommuMode.OFF ? Optional.empty()
                 : Optional.of(IommuGroups.compute(t, loaded.decision().options().unknownAcs()));
         Map<PciAddress, DmaDevice> devices = new LinkedHashMap<>();
-        PcieFabric.Builder fabric = PcieFabric.builder(t, memory, (requester, target) -> forwardsThroughHostBridge(loaded.decision(), requester, target));
+        PcieFabric.Builder fabric = PcieFabric.builder(t, memory, rootComplexRouting(loaded.decision()));
         for (int i = 0; i < t.size(); i++) {
             PciFunction f = t.function(i);
             if (!t.isMatrixEndpoint(i)) {
@@ -203,8 +203,7 @@ public final class RunningMachine {
      * ({@code size - available}: nvme-pci's submission queues) from the pool first.
      */
     private static Optional<P2pMemBlock> registerP2pmem(PciFunction f, P2pMemInfo info, P2pDmaProviders providers, List<String> assumptions) {
-        Optional<Bar> bar = f.bars().stream().filter(b -> b.memory() && b.sizeBytes() >= info.sizeBytes())
-                .min((x, y) -> Long.compare(x.sizeBytes(), y.sizeBytes()));
+        Optional<Bar> bar = p2pmemBar(f);
         if (bar.isEmpty()) {
             assumptions.add(f.address() + ": p2pmem of " + info.sizeBytes() + " bytes but no memory BAR that large: not registered");
             return Optional.empty();
@@ -220,6 +219,12 @@ public final class RunningMachine {
         }
         return Optional.of(providers.allocator().allocP2pmem(f.address(), used).orElseThrow(
                 () -> new IllegalArgumentException(f.address() + ": cannot take the driver's " + used + " bytes from its own p2pmem pool")));
+    }
+
+    /** The BAR holding a function's p2pmem: the smallest memory BAR at least as large (nvme-pci's CMB); empty without p2pmem. */
+    static Optional<Bar> p2pmemBar(PciFunction f) {
+        return f.p2pmem().flatMap(info -> f.bars().stream().filter(b -> b.memory() && b.sizeBytes() >= info.sizeBytes())
+                .min((x, y) -> Long.compare(x.sizeBytes(), y.sizeBytes())));
     }
 
     private static IommuDomain newDomain(int group, IommuMode mode, PhysicalMemory memory, ModelClock clock) {
@@ -254,10 +259,12 @@ public final class RunningMachine {
         return f.classCode() == 0x010802 || f.driver().map("nvme"::equals).orElse(false);
     }
 
-    /** The root complex forwards a peer request where the kernel's decision finds a host-bridge path (whitelist, CPU rule). */
-    private static boolean forwardsThroughHostBridge(P2pDmaDecision d, int requester, int target) {
-        MapType type = P2pDmaDecision.mapTypeOf(d.calc(target, requester));
-        return type == MapType.THRU_HOST_BRIDGE || type == MapType.BUS_ADDR;
+    /** The root complex forwards a peer request where the kernel's decision finds a path (whitelist, CPU rule): the model's assumption. */
+    public static PcieFabric.RootComplexPeerRouting rootComplexRouting(P2pDmaDecision d) {
+        return (requester, target) -> {
+            MapType type = P2pDmaDecision.mapTypeOf(d.calc(target, requester));
+            return type == MapType.THRU_HOST_BRIDGE || type == MapType.BUS_ADDR;
+        };
     }
 
     /**

@@ -424,22 +424,7 @@ public final class GenPool<T> {
          * @return 0 when all were set; else the number of bits from that word on that were not set
          */
         int setRun(int start, int n) {
-            int end = start + n;
-            for (int w = start / WORD_BITS; w <= (end - 1) / WORD_BITS; w++) {
-                long m = wordMask(w, start, end);
-                long cur = word(w);
-                while (true) {
-                    if ((cur & m) != 0) {
-                        return end - Math.max(start, w * WORD_BITS);
-                    }
-                    long seen = exchangeWord(w, cur, cur | m);
-                    if (seen == cur) {
-                        break;
-                    }
-                    cur = seen;
-                }
-            }
-            return 0;
+            return updateRun(start, n, true);
         }
 
         /**
@@ -449,18 +434,26 @@ public final class GenPool<T> {
          * @return 0 when all were cleared; else the number of bits from that word on that were not cleared
          */
         int clearRun(int start, int n) {
-            if (n == 0) {
-                return 0;
-            }
+            return n == 0 ? 0 : updateRun(start, n, false);
+        }
+
+        /**
+         * Sets ({@code set}) or clears {@code [start, start + n)} word by word, each word by one read
+         * and then compare-and-exchange retried with the value it returns; stops, leaving that word as
+         * it is, at the first word where a bit of the run is already in the wanted state.
+         *
+         * @return 0 when the whole run changed; else the number of bits from that word on that did not
+         */
+        private int updateRun(int start, int n, boolean set) {
             int end = start + n;
             for (int w = start / WORD_BITS; w <= (end - 1) / WORD_BITS; w++) {
                 long m = wordMask(w, start, end);
                 long cur = word(w);
                 while (true) {
-                    if ((cur & m) != m) {
+                    if (set ? (cur & m) != 0 : (cur & m) != m) {
                         return end - Math.max(start, w * WORD_BITS);
                     }
-                    long seen = exchangeWord(w, cur, cur & ~m);
+                    long seen = exchangeWord(w, cur, set ? cur | m : cur & ~m);
                     if (seen == cur) {
                         break;
                     }

@@ -12,6 +12,7 @@ import dev.p2pdma.doc.DocumentException;
 import dev.p2pdma.doc.DocumentSyntax;
 import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.io.ImportException;
+import dev.p2pdma.pci.io.PciAddressField;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -163,7 +164,7 @@ public final class MapScenarioReader {
 
     private static MapScenario.Provider provider(DocReader r, DocNode.Mapping m) throws DocumentException {
         r.allowOnly(m, PROVIDER, "a provider");
-        PciAddress a = address(r, r.required(m, "device", "a provider"), "a provider");
+        PciAddress a = PciAddressField.read(r, r.required(m, "device", "a provider"), "a provider");
         String ctx = "provider " + a;
         int bar = (int) r.number(r.required(m, "bar", ctx), ctx, 0, 5, DocReader.Notation.DECIMAL);
         long size = r.optional(m, "size").isPresent() ? r.unsigned64(r.optional(m, "size").get(), ctx) : 0;
@@ -174,7 +175,7 @@ public final class MapScenarioReader {
 
     private static MapScenario.Client client(DocReader r, DocNode.Mapping m) throws DocumentException {
         r.allowOnly(m, CLIENT, "client");
-        PciAddress a = address(r, r.required(m, "device", "client"), "client");
+        PciAddress a = PciAddressField.read(r, r.required(m, "device", "client"), "client");
         String backend = choice(r, m, "backend", "direct", List.of("direct", "no-p2p", "iommu"), "client");
         long mask = mask(r, m, "dma_mask", 64);
         long coherent = mask(r, m, "coherent_dma_mask", 64);
@@ -275,7 +276,7 @@ public final class MapScenarioReader {
             }
             default -> {
                 r.allowOnly(body, P2P_PIECE, "a p2pmem piece");
-                PciAddress a = address(r, r.required(body, "provider", "a p2pmem piece"), "a p2pmem piece");
+                PciAddress a = PciAddressField.read(r, r.required(body, "provider", "a p2pmem piece"), "a p2pmem piece");
                 Optional<DocNode.Field> offset = r.optional(body, "offset");
                 long off = offset.isPresent() ? r.unsigned64(offset.get(), "a p2pmem piece") : 0;
                 if (Long.compareUnsigned(off, PageSize.PAGE_SIZE) >= 0) {
@@ -309,15 +310,6 @@ public final class MapScenarioReader {
                 ram.add(rp);
             }
         }
-    }
-
-    private static PciAddress address(DocReader r, DocNode.Field f, String ctx) throws DocumentException {
-        String t = r.string(f, ctx);
-        Optional<PciAddress> a = PciAddress.tryParse(t);
-        if (a.isEmpty()) {
-            throw r.error(f, ctx, "must be a PCI address ([domain:]bus:device.function), got " + Texts.quote(t));
-        }
-        return a.get();
     }
 
     /** An optional choice: {@code dflt} when absent. */

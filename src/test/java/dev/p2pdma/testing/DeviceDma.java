@@ -7,7 +7,7 @@ import dev.p2pdma.fabric.FabricTransfer;
 import dev.p2pdma.fabric.PcieFabric;
 import dev.p2pdma.iommu.IommuDmaOps;
 import dev.p2pdma.mm.PhysicalMemory;
-import dev.p2pdma.p2pdma.MapType;
+import dev.p2pdma.machine.RunningMachine;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.sg.SgEntry;
@@ -45,10 +45,7 @@ public final class DeviceDma {
 
     private PcieFabric fabricFor(DmaDevice dev) {
         Optional<DmaTranslation> iommu = dev.ops() instanceof IommuDmaOps o ? Optional.of(o.domain()) : Optional.empty();
-        return PcieFabric.builder(topology, memory, (r, t) -> {
-            MapType type = P2pDmaDecision.mapTypeOf(decision.calc(t, r));
-            return type == MapType.THRU_HOST_BRIDGE || type == MapType.BUS_ADDR;
-        }).requester(dev, iommu).build();
+        return PcieFabric.builder(topology, memory, RunningMachine.rootComplexRouting(decision)).requester(dev, iommu).build();
     }
 
     /**
