@@ -78,13 +78,23 @@ public final class InputOptions {
 
     /** Loads the input these options name and applies the what-ifs (kernel parameters, CPU, ACS assumption). */
     LoadedMachine load() throws ImportException {
+        return load(List.of());
+    }
+
+    /**
+     * Loads the input with {@code extraParams} applied after the {@code --kernel-param} values, as if
+     * they had been given last (for {@code p2pdma fix}, which checks its proposals this way).
+     */
+    LoadedMachine load(List<String> extraParams) throws ImportException {
         LoadedMachine.SourceKind kind = source.hwloc != null ? LoadedMachine.SourceKind.HWLOC
                 : source.lspci != null ? LoadedMachine.SourceKind.LSPCI
                 : source.topology != null ? LoadedMachine.SourceKind.TOPOLOGY : LoadedMachine.SourceKind.SYSFS;
         Path path = source.hwloc != null ? source.hwloc : source.lspci != null ? source.lspci : source.topology != null ? source.topology
                 : source.sysfs == null ? Path.of("/sys") : source.sysfs;
         try {
-            return LoadedMachine.load(kind, path, kernelParams, cpuOverride(), unknownAcsPolicy());
+            List<String> params = new ArrayList<>(kernelParams);
+            params.addAll(extraParams);
+            return LoadedMachine.load(kind, path, params, cpuOverride(), unknownAcsPolicy());
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

@@ -63,6 +63,17 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
             throw new ImportException(path + ": " + e.getMessage(), e);
         }
         t = t.withMachine(t.machine().withSource(sourceName(kind, path, t.machine().source())));
+        return boot(t, kernelParams, cpu, unknownAcs);
+    }
+
+    /**
+     * Boots an imported topology (in the model) with what-if kernel parameters, as {@link #load}
+     * does after reading its input.
+     *
+     * @throws IllegalArgumentException for a malformed kernel parameter, naming it
+     */
+    public static LoadedMachine boot(PciTopology imported, List<String> kernelParams, Optional<CpuInfo> cpu, UnknownAcsPolicy unknownAcs) {
+        PciTopology t = imported;
         List<String> notes = new ArrayList<>(t.machine().notes());
         List<String> bootLog = new ArrayList<>();
         Optional<String> whatIf = Optional.empty();
