@@ -364,7 +364,11 @@ public final class P2pDmaDecision {
         return verdict(provider, client, TlpClass.KERNEL_DEFAULT, VerdictNarration.SILENT);
     }
 
-    /** As {@link #verdict(int, int)} for the TLP class {@code tlp} (the kernel log is the default class's, as the kernel prints it). */
+    /**
+     * As {@link #verdict(int, int)} for the TLP class {@code tlp}. Only the directional rule
+     * ({@link Era#NEXT}) tells classes apart; its kernel log follows the default class whatever
+     * {@code tlp} is, as the candidate prints it.
+     */
     public P2pVerdict verdict(int provider, int client, TlpClass tlp) {
         return verdict(provider, client, tlp, VerdictNarration.SILENT);
     }
