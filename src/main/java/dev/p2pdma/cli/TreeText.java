@@ -57,6 +57,7 @@ final class TreeText {
         parts.add(switch (f.acs()) {
             case AcsState.Present p -> "ACS ctrl " + Acs.describe(p.controlBits()) + (Acs.redirects(p.controlBits()) ? " REDIRECT" : "");
             case AcsState.Absent x -> "no ACS";
+            case AcsState.Unreadable u -> "ACS ctrl unreadable (" + u.reason() + ")";
             case AcsState.Unknown u -> "ACS unknown" + (a.decision().hasAcsRedirect(i) ? " (assumed REDIRECT)" : "");
         });
         if (!f.link().isUnknown()) {

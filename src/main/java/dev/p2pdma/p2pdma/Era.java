@@ -8,8 +8,8 @@ import java.util.Optional;
 /**
  * Models the kernel generations whose P2PDMA behaviour differs (spec 0.1, 9, 12), each carrying
  * its behaviour as data so that no code branches on which era it is: the host-bridge whitelist
- * rows name the first era they appear in ({@link #atLeast}), and {@link #sgDma()} says how the
- * scatterlist DMA API treats P2PDMA pages. The default is {@link #SG} (Linux 6.12). Immutable;
+ * rows name the first era they appear in ({@link #atLeast}), {@link #sgDma()} says how the
+ * scatterlist DMA API treats P2PDMA pages, and {@link #acsPathRule()} which ports' ACS decides. The default is {@link #SG} (Linux 6.12). Immutable;
  * thread-safe.
  *
  * <p>Adding a kernel version is additive: insert a constant in chronological order (the order is
@@ -22,24 +22,30 @@ import java.util.Optional;
  */
 public enum Era {
     /** Mainline v4.20-v5.19: drivers called pci_p2pdma_map_sg_attrs() themselves; dma_map_sg() knew no P2PDMA pages. */
-    PRE("pre", Optional.empty()),
+    PRE("pre", Optional.empty(), AcsPathRule.EVERY_PORT_ON_PATH),
     /** The RFC v2 series "Add support to dma_map_sg for P2PDMA" (March 2021, on v5.12-rc2). */
-    RFC("rfc", Optional.of(SgDmaBehaviour.RFC_V2)),
+    RFC("rfc", Optional.of(SgDmaBehaviour.RFC_V2), AcsPathRule.EVERY_PORT_ON_PATH),
     /** Mainline v6.0-v6.15, dma_map_sg understands P2PDMA pages: the default, as Linux 6.12. */
-    SG("sg", Optional.of(SgDmaBehaviour.MERGED_6_12)),
+    SG("sg", Optional.of(SgDmaBehaviour.MERGED_6_12), AcsPathRule.EVERY_PORT_ON_PATH),
     /** 2025 mainline (v6.16-v6.19): two-step DMA API, per-BAR providers; the scatterlist path is unchanged. */
-    IOVA25("iova25", Optional.of(SgDmaBehaviour.MERGED_6_12)),
-    /** 2026 material (v7.x, stable-review): more whitelist entries. */
-    NEXT("next", Optional.of(SgDmaBehaviour.MERGED_6_12));
+    IOVA25("iova25", Optional.of(SgDmaBehaviour.MERGED_6_12), AcsPathRule.EVERY_PORT_ON_PATH),
+    /**
+     * 2026 material (v7.x, stable-review, in-review series): more whitelist entries, and the
+     * proposed directional ACS rule (spec 12.2 R1, {@link DirectionalAcsRule}).
+     */
+    NEXT("next", Optional.of(SgDmaBehaviour.MERGED_6_12), AcsPathRule.DIVERGENCE_PORTS);
 
     /** The lower-case name used in scenario files, the CLI and JSON ("sg", "rfc"). */
     private final String tag;
     /** How dma_map_sg() and friends treat P2PDMA pages; empty when they do not know them at all. */
     private final Optional<SgDmaBehaviour> sgDma;
+    /** Which ports' ACS controls decide between bus addresses and the host bridge. */
+    private final AcsPathRule acsPathRule;
 
-    Era(String tag, Optional<SgDmaBehaviour> sgDma) {
+    Era(String tag, Optional<SgDmaBehaviour> sgDma, AcsPathRule acsPathRule) {
         this.tag = tag;
         this.sgDma = sgDma;
+        this.acsPathRule = acsPathRule;
     }
 
     /** The lower-case name used in scenario files, the CLI and JSON ("sg", "rfc"). */
@@ -50,6 +56,11 @@ public enum Era {
     /** How the scatterlist DMA API treats P2PDMA pages; empty for {@link #PRE}, whose dma_map_sg() did not know them. */
     public Optional<SgDmaBehaviour> sgDma() {
         return sgDma;
+    }
+
+    /** Which ports' ACS controls decide between bus addresses and the host bridge (spec 1.9; 12.2 R1 for {@link #NEXT}). */
+    public AcsPathRule acsPathRule() {
+        return acsPathRule;
     }
 
     /** True when this era is at least {@code other}. */

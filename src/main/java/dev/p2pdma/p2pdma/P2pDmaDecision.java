@@ -26,6 +26,11 @@ import java.util.Optional;
  * whitelist must allow. The walk is done here with precomputed chain lengths and redirect counts,
  * which gives the same answer as the kernel's nested loops in O(depth) without allocation.
  *
+ * <p>Which ports' ACS counts is the era's {@link AcsPathRule}: every port on the path as above
+ * (Linux 6.12), or only the two divergence ports per {@link TlpClass} ({@link Era#NEXT}, the
+ * proposed rule modelled by {@link DirectionalAcsRule}; spec 12.2 R1). The host-bridge allowance
+ * and the distance are the same under both.
+ *
  * <p>Immutable after construction; safe to share between threads.
  */
 public final class P2pDmaDecision {
@@ -71,6 +76,10 @@ public final class P2pDmaDecision {
     private final String[] hostMissLog;
     /** The CPU rule's explanation, when it applies. */
     private final String cpuRuleText;
+    /** True when the era decides ACS at the divergence ports only ({@link AcsPathRule#DIVERGENCE_PORTS}). */
+    private final boolean divergenceRule;
+    /** The directional rule over this tree, used when {@link #divergenceRule}. */
+    private final DirectionalAcsRule directional;
 
     private P2pDmaDecision(PciTopology topology, DecisionOptions options) {
         this.topology = topology;
@@ -91,6 +100,7 @@ public final class P2pDmaDecision {
             switch (acs) {
                 case AcsState.Present p -> redirects[i] = Acs.redirects(p.controlBits());
                 case AcsState.Absent a -> redirects[i] = false;
+                case AcsState.Unreadable u -> redirects[i] = Acs.redirects(AcsState.Unreadable.ERROR_RESPONSE_CONTROL);
                 case AcsState.Unknown u -> {
                     redirects[i] = options.unknownAcs().redirects();
                     acsAssumed[i] = true;
@@ -144,6 +154,8 @@ public final class P2pDmaDecision {
                     + (options.unknownAcs().redirects() ? "redirect (RR/CR set)" : "no redirect") + " (set --assume-acs to change)");
         }
         this.assumptions = List.copyOf(notes);
+        this.divergenceRule = options.era().acsPathRule() == AcsPathRule.DIVERGENCE_PORTS;
+        this.directional = DirectionalAcsRule.of(topology, options.unknownAcs());
     }
 
     /** The decision for a topology with the given options. */
@@ -186,10 +198,22 @@ public final class P2pDmaDecision {
 
     /**
      * Models calc_map_type_and_dist() without its log lines: the map type and distance packed in
-     * one long. Allocation-free; read the parts with {@link #mapTypeOf(long)} and
-     * {@link #distanceOf(long)}.
+     * one long, for the kernel's default TLP class. Allocation-free under the 6.12 rule; read the
+     * parts with {@link #mapTypeOf(long)} and {@link #distanceOf(long)}.
      */
     public long calc(int provider, int client) {
+        return calc(provider, client, TlpClass.KERNEL_DEFAULT);
+    }
+
+    /**
+     * As {@link #calc(int, int)} for the TLP class {@code tlp}; only the directional rule
+     * ({@link Era#NEXT}) tells classes apart, the 6.12 rule gives every class the same answer.
+     */
+    public long calc(int provider, int client, TlpClass tlp) {
+        if (divergenceRule) {
+            DirectionalAcsRule.Divergence d = directional.walk(provider, client);
+            return pack(mapType(DirectionalAcsRule.route(d, tlp), provider, client), d.distance());
+        }
         int la = chainLength[provider];
         int lb = chainLength[client];
         int a = provider;
@@ -223,6 +247,15 @@ public final class P2pDmaDecision {
             return pack(MapType.BUS_ADDR, dist);
         }
         return pack(hostBridgeAllows(provider, client) ? MapType.THRU_HOST_BRIDGE : MapType.NOT_SUPPORTED, dist);
+    }
+
+    /** The map type of a directional route: the host-bridge route needs the CPU rule or the whitelist. */
+    private MapType mapType(DirectionalAcsRule.Route route, int provider, int client) {
+        return switch (route) {
+            case BUS_ADDRESS -> MapType.BUS_ADDR;
+            case REFUSED -> MapType.NOT_SUPPORTED;
+            case HOST_BRIDGE -> hostBridgeAllows(provider, client) ? MapType.THRU_HOST_BRIDGE : MapType.NOT_SUPPORTED;
+        };
     }
 
     /** The map type of a packed {@link #calc} result. */
@@ -328,16 +361,25 @@ public final class P2pDmaDecision {
      * calc_map_type_and_dist()).
      */
     public P2pVerdict verdict(int provider, int client) {
-        return verdict(provider, client, VerdictNarration.SILENT);
+        return verdict(provider, client, TlpClass.KERNEL_DEFAULT, VerdictNarration.SILENT);
+    }
+
+    /**
+     * As {@link #verdict(int, int)} for the TLP class {@code tlp}. Only the directional rule
+     * ({@link Era#NEXT}) tells classes apart; its kernel log follows the default class whatever
+     * {@code tlp} is, as the candidate prints it.
+     */
+    public P2pVerdict verdict(int provider, int client, TlpClass tlp) {
+        return verdict(provider, client, tlp, VerdictNarration.SILENT);
     }
 
     /** The verdict with the walk told step by step in {@link P2pVerdict#steps()}, for {@code p2pdma explain}. */
     public P2pVerdict explain(int provider, int client) {
-        return verdict(provider, client, VerdictNarration.told(topology));
+        return verdict(provider, client, TlpClass.KERNEL_DEFAULT, VerdictNarration.told(topology));
     }
 
     /** The verbose walk, telling {@code narration} each step. */
-    private P2pVerdict verdict(int provider, int client, VerdictNarration narration) {
+    private P2pVerdict verdict(int provider, int client, TlpClass tlp, VerdictNarration narration) {
         PciFunction pf = topology.function(provider);
         PciFunction cf = topology.function(client);
         int[] pchain = topology.chain(provider);
@@ -368,11 +410,13 @@ public final class P2pDmaDecision {
             for (int j = ib - 1; j >= 0; j--) {
                 path.add(names[cchain[j]]);
             }
-            for (int i = 0; i <= ia; i++) {
-                checkAcs(pchain[i], offenders, assumed, narration);
-            }
-            for (int j = 0; j < ib; j++) {
-                checkAcs(cchain[j], offenders, assumed, narration);
+            if (!divergenceRule) {
+                for (int i = 0; i <= ia; i++) {
+                    checkAcs(pchain[i], offenders, assumed, narration);
+                }
+                for (int j = 0; j < ib; j++) {
+                    checkAcs(cchain[j], offenders, assumed, narration);
+                }
             }
             narration.commonUpstream(provider == client, topology.function(pchain[ia]), ia, ib);
         } else {
@@ -392,6 +436,9 @@ public final class P2pDmaDecision {
         }
         // the verdict from this walk alone, independent of calc()
         int dist = ia >= 0 ? ia + ib : pchain.length + cchain.length;
+        if (divergenceRule) {
+            return divergenceVerdict(provider, client, tlp, cchain, path, common, dist, assumed, narration);
+        }
         boolean acsRedirects = ia >= 0 && !offenders.isEmpty();
         MapType type = ia >= 0 && !acsRedirects ? MapType.BUS_ADDR
                 : hostBridgeAllows(provider, client) ? MapType.THRU_HOST_BRIDGE : MapType.NOT_SUPPORTED;
@@ -416,7 +463,7 @@ public final class P2pDmaDecision {
                 explain.add("ACS redirect (RR/CR/EC) is set on " + offenders + ": requests are sent up to the root complex");
                 narration.acsRedirect(offenders);
             }
-            hostBridgeStory(provider, client, acsRedirects, type, kernelLog, explain, narration);
+            hostBridgeStory(provider, client, acsRedirects, kernelLog, explain, narration);
         }
         narration.verdict(type, dist);
         List<String> reasons = new ArrayList<>(kernelLog.size() + explain.size() + assumed.size());
@@ -426,7 +473,7 @@ public final class P2pDmaDecision {
         return new P2pVerdict(pf.address(), cf.address(), type, dist, path, common, offenders, kernelLog, reasons, narration.steps());
     }
 
-    private void hostBridgeStory(int provider, int client, boolean warn, MapType type, List<String> kernelLog,
+    private void hostBridgeStory(int provider, int client, boolean warn, List<String> kernelLog,
                                  List<String> explain, VerdictNarration narration) {
         narration.cpuRule(cpuRule, cpu);
         if (cpuRule) {
@@ -440,9 +487,126 @@ public final class P2pDmaDecision {
         } else if (whitelistStep(hp, false, warn, kernelLog, explain, narration)) {
             whitelistStep(hc, false, warn, kernelLog, explain, narration);
         }
-        if (type == MapType.NOT_SUPPORTED) {
+        if (!hostBridgeAllows(provider, client)) {
             kernelLog.add(logPrefix(client) + ": cannot be used for peer-to-peer DMA as the client and provider (" + names[provider]
                     + ") do not share an upstream bridge or whitelisted host bridge");
+        }
+    }
+
+    /**
+     * The verbose walk under the directional rule ({@link DirectionalAcsRule}, spec 12.2 R1): the
+     * divergence ports decide {@code tlp}; the kernel's warnings follow the default class, and the
+     * host bridge is consulted (warning when verbose, as the candidate does) whenever some class
+     * needs it.
+     */
+    private P2pVerdict divergenceVerdict(int provider, int client, TlpClass tlp, int[] cchain, List<String> path,
+                                         Optional<PciAddress> common, int dist, List<String> assumed, VerdictNarration narration) {
+        DirectionalAcsRule.Divergence d = directional.walk(provider, client);
+        DirectionalAcsRule.Route route = DirectionalAcsRule.route(d, tlp);
+        DirectionalAcsRule.Route defaultRoute = DirectionalAcsRule.route(d, TlpClass.KERNEL_DEFAULT);
+        boolean hostConsulted = false;
+        for (TlpClass c : TlpClass.values()) {
+            hostConsulted |= DirectionalAcsRule.route(d, c) == DirectionalAcsRule.Route.HOST_BRIDGE;
+        }
+        List<PciAddress> offenders = new ArrayList<>(2);
+        List<String> kernelLog = new ArrayList<>(0);
+        List<String> explain = new ArrayList<>(3);
+        if (d.portsEvaluated()) {
+            noteAssumedDivergence(d.providerChild(), assumed);
+            noteAssumedDivergence(d.clientChild(), assumed);
+            narration.divergence("divergence ports (directional ACS rule, R1): Requests turn at " + names[d.clientChild()] + " ["
+                    + portText(d.clientChild()) + "], Completions at " + names[d.providerChild()] + " [" + portText(d.providerChild())
+                    + "]; ACS below them is not examined");
+        } else if (!d.noCommonUpstream()) {
+            narration.divergence("no divergence port (one end is upstream of the other): no ACS routing control applies");
+        }
+        String prefix = logPrefix(client);
+        if (!d.noCommonUpstream() && defaultRoute != DirectionalAcsRule.Route.BUS_ADDRESS) {
+            if (d.unreadable() >= 0) {
+                kernelLog.add(prefix + ": ACS Control is unreadable for provider " + names[provider] + " at " + names[d.unreadable()]);
+            } else {
+                for (int port : DirectionalAcsRule.hintPorts(d)) {
+                    offenders.add(topology.function(port).address());
+                }
+                kernelLog.add(prefix + ": ACS redirect is set between the client and provider (" + names[provider] + ")");
+                kernelLog.add(prefix + ": to disable ACS controls for this path, add the kernel parameter: pci=disable_acs_redir="
+                        + acsListText(offenders));
+            }
+        }
+        if (d.unreadable() >= 0) {
+            offenders.add(topology.function(d.unreadable()).address());
+            explain.add("the ACS Control register of " + names[d.unreadable()] + " cannot be read: the directional rule refuses the path");
+        } else if (route == DirectionalAcsRule.Route.BUS_ADDRESS) {
+            explain.add(provider == client ? "same function: its own memory, bus address"
+                    : !d.portsEvaluated() ? "one is upstream of the other (common device " + common.map(PciAddress::toString).orElse("")
+                    + "): no ACS routing control applies, bus address"
+                    : "provider and client share upstream device " + common.map(PciAddress::toString).orElse("") + "; at the divergence "
+                    + names[d.clientChild()] + " routes the client's " + tlp.label() + " Requests and " + names[d.providerChild()]
+                    + " the Completions directly (ACS below is not examined): bus address");
+        } else {
+            if (d.noCommonUpstream()) {
+                HostBridge hp = topology.hostBridgeOf(provider);
+                HostBridge hc = topology.hostBridgeOf(client);
+                explain.add("no common upstream device: the route crosses the host bridge (" + hp.name()
+                        + (hp.equals(hc) ? "" : " and " + hc.name()) + ")");
+            } else if (route == DirectionalAcsRule.Route.HOST_BRIDGE) {
+                explain.add(redirectText(d, tlp) + ": requests are sent up to the root complex");
+                narration.acsRedirect(offenders);
+            }
+            if (route == DirectionalAcsRule.Route.REFUSED) {
+                explain.add("Translation Blocking (TB) on " + translationBlocker(cchain, d) + " refuses the client's " + tlp.label()
+                        + " Requests: no route at all");
+            }
+        }
+        MapType type = mapType(route, provider, client);
+        if (hostConsulted) {
+            hostBridgeStory(provider, client, true, kernelLog, explain, narration);
+        }
+        narration.verdict(type, dist);
+        List<String> reasons = new ArrayList<>(kernelLog.size() + explain.size() + assumed.size());
+        reasons.addAll(kernelLog);
+        reasons.addAll(explain);
+        reasons.addAll(assumed);
+        return new P2pVerdict(topology.function(provider).address(), topology.function(client).address(), type, dist, path, common,
+                offenders, kernelLog, reasons, narration.steps());
+    }
+
+    /** Which divergence port redirects which direction, in words. */
+    private String redirectText(DirectionalAcsRule.Divergence d, TlpClass tlp) {
+        List<String> parts = new ArrayList<>(2);
+        if (DirectionalAcsRule.request(d.requestControl(), tlp) == DirectionalAcsRule.PortRoute.REDIRECT) {
+            parts.add(names[d.clientChild()] + " redirects the client's " + tlp.label() + " Requests (RR/EC)");
+        }
+        if (DirectionalAcsRule.completion(d.completionControl(), tlp) == DirectionalAcsRule.PortRoute.REDIRECT) {
+            parts.add(names[d.providerChild()] + " redirects the provider's Completions (CR)");
+        }
+        return "ACS at the divergence: " + String.join(" and ", parts);
+    }
+
+    /** The first device on the client's way up that refuses Translated Requests, as text. */
+    private String translationBlocker(int[] cchain, DirectionalAcsRule.Divergence d) {
+        for (int j = 1; j < cchain.length; j++) {
+            int i = cchain[j];
+            if (d.tbBelowDivergence() && i == d.common()) {
+                break;
+            }
+            if ((directional.control(i).orElse(Acs.TB) & Acs.TB) != 0) {
+                return names[i];
+            }
+        }
+        return "the client's path";
+    }
+
+    /** The ACS Control of a divergence port as the directional rule reads it, in words. */
+    private String portText(int i) {
+        return directional.control(i).stream().mapToObj(c -> "ctrl " + Acs.describe(c)).findFirst().orElse("ctrl unreadable");
+    }
+
+    /** Notes the unknown-ACS assumption for one divergence port. */
+    private void noteAssumedDivergence(int i, List<String> assumed) {
+        if (acsAssumed[i]) {
+            assumed.add("assumed: ACS of " + names[i] + " is unknown (" + ((AcsState.Unknown) topology.function(i).acs()).reason()
+                    + "); treated as " + (options.unknownAcs().redirects() ? "SV RR CR UF (the IOMMU default)" : "no ACS controls"));
         }
     }
 

@@ -42,6 +42,9 @@ sealed interface VerdictNarration permits VerdictNarration.Silent, VerdictNarrat
     /** ACS redirect on these devices sends the route through the host bridge. */
     void acsRedirect(List<PciAddress> offenders);
 
+    /** What the directional ACS rule (spec 12.2 R1) read at the divergence, in words. */
+    void divergence(String text);
+
     /** cpu_supports_p2pdma() answered for the effective CPU. */
     void cpuRule(boolean supports, Optional<CpuInfo> cpu);
 
@@ -77,6 +80,10 @@ sealed interface VerdictNarration permits VerdictNarration.Silent, VerdictNarrat
 
         @Override
         public void acsRedirect(List<PciAddress> offenders) {
+        }
+
+        @Override
+        public void divergence(String text) {
         }
 
         @Override
@@ -122,6 +129,7 @@ sealed interface VerdictNarration permits VerdictNarration.Silent, VerdictNarrat
             String state = switch (function.acs()) {
                 case AcsState.Present p -> "ctrl " + Acs.describe(p.controlBits());
                 case AcsState.Absent a -> "no ACS";
+                case AcsState.Unreadable u -> "ctrl unreadable, reads as all ones";
                 case AcsState.Unknown u -> "unknown, assumed " + (redirects ? "redirect" : "no redirect");
             };
             acsChecks.add(function.address() + " [" + state + (redirects ? ": REDIRECT" : "") + "]");
@@ -133,14 +141,21 @@ sealed interface VerdictNarration permits VerdictNarration.Silent, VerdictNarrat
                     ? "provider and client are the same function: distance 0"
                     : "nearest common upstream device: " + common.address() + " (" + common.portType().label() + "), " + up
                     + " step(s) up from the provider and " + down + " down to the client: distance " + (up + down));
-            steps.add("ACS checked on the provider's chain up to and including the common device, and the client's chain below it: "
-                    + String.join(", ", acsChecks));
+            if (!acsChecks.isEmpty()) {
+                steps.add("ACS checked on the provider's chain up to and including the common device, and the client's chain below it: "
+                        + String.join(", ", acsChecks));
+            }
         }
 
         @Override
         public void noCommonUpstream(int providerChainLength, int clientChainLength) {
             steps.add("no common upstream device: the traffic must cross the host bridge; distance = " + providerChainLength + " + "
                     + clientChainLength + " = " + (providerChainLength + clientChainLength) + " (ACS is not examined on this route)");
+        }
+
+        @Override
+        public void divergence(String text) {
+            steps.add(text);
         }
 
         @Override

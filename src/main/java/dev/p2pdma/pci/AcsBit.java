@@ -63,6 +63,9 @@ public enum AcsBit {
             case AcsState.Absent a -> List.of(who + ": no ACS capability: P2PDMA sees no redirect here; IOMMU groups fall back on quirks"
                     + " and the bridges above (groups --why)");
             case AcsState.Unknown u -> List.of(who + ": unknown (" + u.reason() + "): P2PDMA takes the --assume-acs policy for it");
+            case AcsState.Unreadable u -> List.of(String.format("%s: capability 0x%04x, control unreadable (%s): Linux 6.12 reads all ones"
+                    + " (every bit set: P2PDMA sees a redirect, IOMMU isolation holds); the directional rule (--kernel-version next)"
+                    + " refuses P2P through it", who, u.capabilityBits(), u.reason()));
             case AcsState.Present p -> present(who, p);
         };
     }

@@ -195,6 +195,11 @@ public final class AcsIsolation {
                             type + ": ACS unknown (" + u.reason() + "); assumed SV RR CR UF enabled (--assume-acs redirect)")
                     : new Verdict(a, false, Basis.ACS_UNKNOWN_ASSUMED_ABSENT, 0,
                             type + ": ACS unknown (" + u.reason() + "); assumed absent (--assume-acs no-redirect)");
+            case AcsState.Unreadable u -> {
+                // 6.12 ignores the failed read and tests the all-ones error response, which has every flag
+                yield new Verdict(a, true, Basis.FLAGS_ENABLED, 0, type + ": ACS ctrl unreadable (" + u.reason()
+                        + "); the failed read leaves all ones, so every requested flag counts as enabled");
+            }
             case AcsState.Present p -> {
                 int required = flags & (p.capabilityBits() | Acs.EC);
                 int missing = required & ~p.controlBits();

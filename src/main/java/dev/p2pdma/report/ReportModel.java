@@ -112,6 +112,8 @@ public final class ReportModel {
         d.add(f.portType().label());
         if (f.acs() instanceof AcsState.Present p && dev.p2pdma.pci.Acs.redirects(p.controlBits())) {
             d.add("ACS redirect");
+        } else if (f.acs() instanceof AcsState.Unreadable) {
+            d.add("ACS control unreadable");
         } else if (f.acs() instanceof AcsState.Unknown && machine.decision().hasAcsRedirect(i)) {
             d.add("ACS unknown, assumed redirect");
         }

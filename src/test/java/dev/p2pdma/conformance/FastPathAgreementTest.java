@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.p2pdma.DecisionOptions;
+import dev.p2pdma.p2pdma.Era;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@link P2pMatrix#row}) and the narrated {@link P2pDmaDecision#verdict} that {@code explain},
  * JSON and the report use. Every ordered pair of functions (bridges included) of every input under
  * ../shared/real-machines, with the default options, with unknown ACS assumed to redirect, and
- * with an AMD Zen CPU (spec 1.10's CPU rule). The conformance cases, where the kernel's answer is
+ * with an AMD Zen CPU (spec 1.10's CPU rule), and under {@link Era#NEXT}'s directional ACS rule. The conformance cases, where the kernel's answer is
  * known, are checked on both paths in {@link KernelConformanceTest}.
  */
 class FastPathAgreementTest {
@@ -31,7 +32,9 @@ class FastPathAgreementTest {
     private static final Map<String, DecisionOptions> OPTIONS = Map.of(
             "defaults", DecisionOptions.defaults(),
             "--assume-acs redirect", DecisionOptions.defaults().withUnknownAcs(UnknownAcsPolicy.REDIRECT),
-            "--cpu amd:0x17", DecisionOptions.defaults().withCpu(new CpuInfo(CpuInfo.AMD, 0x17, "")));
+            "--cpu amd:0x17", DecisionOptions.defaults().withCpu(new CpuInfo(CpuInfo.AMD, 0x17, "")),
+            "era next (directional ACS rule, spec 12.2 R1)", DecisionOptions.defaults().withEra(Era.NEXT),
+            "era next with --assume-acs redirect", DecisionOptions.defaults().withEra(Era.NEXT).withUnknownAcs(UnknownAcsPolicy.REDIRECT));
 
     @TestFactory
     List<DynamicTest> theMatrixsFastPathAndTheNarratedVerdictAgreeOnEveryPairOfEveryRealMachine_spec1_9() throws Exception {

@@ -53,6 +53,15 @@ class IommuGroupsTest {
     }
 
     @Test
+    void anUnreadableAcsControlReadsAsAllOnesIn612SoTheRootPortStillIsolates_spec5_6() {
+        // pci_acs_flags_enabled() ignores the failed config read: PCI_SET_ERROR_RESPONSE leaves 0xffff
+        PciTopology t = Topo.intel().rootPort("00:04.0", 1, new AcsState.Unreadable(Topo.QEMU_ACS_CAP, "device gone"))
+                .endpoint("01:00.0", "00:04.0", noAcs()).build();
+        assertThat(groups(t)).isEqualTo(Map.of(0, list("00:04.0"), 1, list("01:00.0")));
+        assertThat(AcsIsolation.of(t).flagsEnabled(0, Acs.IOMMU_DEFAULT_BITS).detail()).contains("ACS ctrl unreadable (device gone)");
+    }
+
+    @Test
     void aRootPortMissingOneRequiredBitJoinsItsDevicesAndTheReasonNamesTheBit_spec5_6() {
         int ctrlWithoutUf = Acs.SV | Acs.RR | Acs.CR;
         PciTopology t = Topo.intel().rootPort("00:04.0", 1, acs(ctrlWithoutUf)).endpoint("01:00.0", "00:04.0", noAcs()).build();

@@ -128,6 +128,7 @@ final class ReferenceIommuGroups {
         return switch (f.acs()) {
             case AcsState.Absent a -> false;
             case AcsState.Unknown u -> unknownAcs == UnknownAcsPolicy.REDIRECT;
+            case AcsState.Unreadable u -> true; // a failed read leaves all ones (6.12 ignores the error)
             case AcsState.Present p -> {
                 int required = REQ & (p.capabilityBits() | EC);
                 yield (p.controlBits() & required) == required;

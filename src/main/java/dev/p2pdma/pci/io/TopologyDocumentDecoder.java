@@ -486,12 +486,16 @@ final class TopologyDocumentDecoder {
             return AcsState.ABSENT;
         }
         if (!(f.value() instanceof DocNode.Mapping m)) {
-            throw r.error(f, ctx, "must be 'absent', {cap: ..., ctrl: ...} or {unknown: reason}, got "
+            throw r.error(f, ctx, "must be 'absent', {cap: ..., ctrl: ...}, {cap: ..., unreadable: reason} or {unknown: reason}, got "
                     + f.value().describe());
         }
         if (m.fields().containsKey("unknown")) {
             r.allowOnly(m, Set.of("unknown"), actx);
             return new AcsState.Unknown(r.string(r.required(m, "unknown", actx), actx));
+        }
+        if (m.fields().containsKey("unreadable")) {
+            r.allowOnly(m, Set.of("cap", "unreadable"), actx);
+            return new AcsState.Unreadable(acsBits(r.required(m, "cap", actx), actx), r.string(r.required(m, "unreadable", actx), actx));
         }
         r.allowOnly(m, ACS_FIELDS, actx);
         return new AcsState.Present(acsBits(r.required(m, "cap", actx), actx), acsBits(r.required(m, "ctrl", actx), actx));

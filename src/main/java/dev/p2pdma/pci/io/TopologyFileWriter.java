@@ -189,6 +189,11 @@ public final class TopologyFileWriter {
                     acs.put("ctrl", hex(p.controlBits(), 4));
                 }
                 case AcsState.Absent a -> o.put("acs", "absent");
+                case AcsState.Unreadable u -> {
+                    ObjectNode acs = o.putObject("acs");
+                    acs.put("cap", hex(u.capabilityBits(), 4));
+                    acs.put("unreadable", u.reason());
+                }
                 case AcsState.Unknown u -> o.putObject("acs").put("unknown", u.reason());
             }
         }

@@ -129,7 +129,7 @@ class TopologyFileBadInputTest {
                 .contains("field 'children' of device 0000:01:00.0 must be a list, got the number 5");
         assertThat(yaml("format: p2pdma-topology/1\nhost_bridges: [{name: pci0000:00, devices: {}}]\n")).contains("field 'devices' of host bridge pci0000:00 must be a list");
         assertThat(yaml(BASE.replace("        acs:\n", "        acs: [1]\n").replace("          cap: \"0x005f\"\n          ctrl: \"0x001d\"\n", "")))
-                .contains("field 'acs' of device 0000:00:04.0 must be 'absent', {cap: ..., ctrl: ...} or {unknown: reason}, got a list");
+                .contains("field 'acs' of device 0000:00:04.0 must be 'absent', {cap: ..., ctrl: ...}, {cap: ..., unreadable: reason} or {unknown: reason}, got a list");
         assertThat(yaml(BASE.replace("port: root_port", "port: root_port\n        driver: true")))
                 .contains("field 'driver' of device 0000:00:04.0 must be a string, got the boolean true (put it in quotes)");
         assertThat(yaml(BASE.replace("source: test", "source: [a, b]"))).contains("field 'source' of machine must be a string, got a list");
@@ -234,7 +234,7 @@ class TopologyFileBadInputTest {
                 .contains("field 'port' of device 0000:00:04.0 must be one of endpoint, legacy_endpoint, root_port", "got 'root-port'", "line 11");
         assertThat(yaml(BASE.replace("ctrl: \"0x001d\"", "ctrl: [SV, XX]"))).contains("unknown ACS bit the string 'XX' (known: SV, TB, RR, CR, UF, EC, DT)");
         assertThat(yaml(BASE.replace("        acs:\n          cap: \"0x005f\"\n          ctrl: \"0x001d\"\n", "        acs: present\n")))
-                .contains("must be 'absent', {cap: ..., ctrl: ...} or {unknown: reason}, got the string 'present'");
+                .contains("must be 'absent', {cap: ..., ctrl: ...}, {cap: ..., unreadable: reason} or {unknown: reason}, got the string 'present'");
         assertThat(yaml(BASE.replace("id: \"1b36:0010\"", "id: 1b36-0010"))).contains("field 'id' of device 0000:01:00.0 must be vendor:device in hex");
         assertThat(yaml(BASE.replace("port: endpoint", "port: endpoint\n            link: {max: 16GTs}"))).contains("a link must read like '16 GT/s x16'");
         assertThat(yaml(BASE.replace("port: endpoint", "port: endpoint\n            bars: [{index: 0, type: mem, address: 0, size: 1}]")))

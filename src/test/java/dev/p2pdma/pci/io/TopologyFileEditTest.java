@@ -68,6 +68,18 @@ class TopologyFileEditTest {
     }
 
     @Test
+    void anAcsControlTheKernelCannotReadIsWrittenAsUnreadableAndReadBack() throws Exception {
+        PciTopology t = TopologyFixtures.rich();
+        Path file = writeYaml(t);
+        Files.writeString(file, editInDevice(Files.readString(file), "0000:00:04.0", "ctrl: \"0x001d\"", "unreadable: \"device gone\""));
+        PciTopology edited = TopologyFileReader.read(file);
+        assertThat(edited.function(a("0000:00:04.0")).orElseThrow().acs()).isEqualTo(new AcsState.Unreadable(0x015f, "device gone"));
+        Path again = dir.resolve("again.yaml");
+        TopologyFileWriter.write(edited, again);
+        assertThat(TopologyEquality.differences(edited, TopologyFileReader.read(again))).isEmpty();
+    }
+
+    @Test
     void changingTheCpuChangesTheMachine() throws Exception {
         PciTopology t = CaptureTopology.of("sw-iommu_on-cpu_intel");
         Path file = writeYaml(t);
