@@ -15,6 +15,7 @@ import dev.p2pdma.iommu.IommuDmaOps;
 import dev.p2pdma.iommu.IommuDomain;
 import dev.p2pdma.iommu.IommuDomainFlushMode;
 import dev.p2pdma.mm.PhysicalMemory;
+import dev.p2pdma.p2pdma.KernelChange;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.p2pdma.P2pDmaProviders;
@@ -157,7 +158,11 @@ public final class RunningMachine {
         Swiotlb swiotlb = swiotlb(memory, t.machine().source());
         P2pDmaProviders providers = P2pDmaProviders.create(loaded.decision(), memory, log, new SplittableRandom(42));
         Map<PciAddress, P2pMemBlock> driverBlocks = new LinkedHashMap<>();
+        boolean vfioProviders = loaded.decision().options().kernel().has(KernelChange.PROVIDERS_WITHOUT_POOL);
         for (PciFunction f : t.functions()) {
+            if (vfioProviders && f.driver().filter(KernelChange.VFIO_PCI::equals).isPresent()) {
+                providers.initWithoutPool(f.address()).ifPresent(e -> assumptions.add("pcim_p2pdma_init() of " + f.address() + " failed: " + e));
+            }
             if (options.driversRegisterP2pmem() && f.p2pmem().isPresent()) {
                 registerP2pmem(f, f.p2pmem().get(), providers, assumptions).ifPresent(b -> driverBlocks.put(f.address(), b));
             }
