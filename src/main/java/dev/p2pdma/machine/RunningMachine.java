@@ -139,7 +139,9 @@ public final class RunningMachine {
     }
 
     /**
-     * Boots {@code loaded} as {@code options} say.
+     * Boots {@code loaded} as {@code options} say. On a kernel version with
+     * {@link KernelChange#PROVIDERS_WITHOUT_POOL} (6.19+), every function bound to vfio-pci gets a
+     * P2PDMA record without a pool at boot, as vfio-pci's probe does (spec 12.1 M4).
      *
      * @throws IllegalArgumentException as {@link #boot(LoadedMachine, long)}
      */

@@ -15,7 +15,7 @@ import tools.jackson.databind.json.JsonMapper;
 /** Spec 12 / issue 12 part 4: {@code --kernel-version} on every analysing command. */
 class KernelVersionOptionTest {
 
-    private static final String ZHAOXIN = "examples/zhaoxin-host-bridge.yaml";
+    private static final String ZHAOXIN = "examples/machines/zhaoxin-host-bridge.yaml";
 
     @ParameterizedTest
     @ValueSource(strings = {"7.x", "4.19", "latest", ""})

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 class KernelVersionLoadTest {
 
     /** The hand-made Zhaoxin machine (host bridge 1d17:1003, captured on 6.12.118-amd64). */
-    private static final Path ZHAOXIN = Path.of("examples/zhaoxin-host-bridge.yaml");
+    private static final Path ZHAOXIN = Path.of("examples/machines/zhaoxin-host-bridge.yaml");
     private static final PciAddress P = PciAddress.parse("0000:01:00.0");
     private static final PciAddress C = PciAddress.parse("0000:02:00.0");
 
