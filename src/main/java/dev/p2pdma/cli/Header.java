@@ -7,8 +7,8 @@ import dev.p2pdma.pci.MachineInfo;
 import java.io.PrintWriter;
 
 /**
- * The lines every text report starts with: the source, the CPU rule, the command line, the
- * assumptions; every line passes through {@link TerminalText}, so text from the input is shown escaped.
+ * The lines every text report starts with: the source, the CPU rule, the kernel version whose rules
+ * decide (only when it is not 6.12, the baseline), the command line, the assumptions; every line passes through {@link TerminalText}, so text from the input is shown escaped.
  */
 final class Header {
 
@@ -21,6 +21,9 @@ final class Header {
         out.println("source: " + m.source() + m.kernelRelease().map(r -> " (Linux " + r + ")").orElse(""));
         out.println("cpu:    " + a.decision().cpu().map(CpuInfo::describe).orElse("unknown")
                 + (a.decision().cpuSupportsP2pdma() ? " -> AMD Zen rule: host-bridge paths allowed" : " -> host-bridge paths need the whitelist"));
+        if (a.kernelVersionIsNotBaseline()) {
+            out.println("rules:  Linux " + a.kernelVersionText());
+        }
         out.println("kernel: " + m.cmdline().map(c -> c.isEmpty() ? "(empty command line)" : c).orElse("command line unknown")
                 + a.whatIf().map(w -> "   [what-if]").orElse(""));
         out.println("iommu:  " + a.iommuActive().map(on -> on ? "on (" + a.iommuGroups().map(IommuGroups::size).orElse(0) + " groups)" : "off").orElse("unknown"));

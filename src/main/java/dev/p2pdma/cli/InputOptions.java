@@ -3,6 +3,7 @@ package dev.p2pdma.cli;
 import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.machine.LoadedMachine;
+import dev.p2pdma.p2pdma.KernelVersion;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Option;
 
 /**
  * The options every analysing command shares: where the topology comes from and the what-ifs
- * (kernel parameters, CPU, unknown-ACS assumption). Filled by picocli; not thread-safe.
+ * (kernel parameters, CPU, unknown-ACS assumption, kernel version). Filled by picocli; not thread-safe.
  */
 public final class InputOptions {
 
@@ -35,6 +36,13 @@ public final class InputOptions {
     @Option(names = "--assume-acs", paramLabel = "POLICY", defaultValue = "no-redirect",
             description = "Where ACS is unknown (hwloc XML, 64-byte config files): no-redirect (default) or redirect.")
     String assumeAcs;
+
+    /** The kernel version whose rules decide; null for the input's own release. */
+    @Option(names = "--kernel-version", paramLabel = "X.Y|next",
+            description = "Decide with this kernel version's rules (host-bridge allowlist rows, log lines, providers): MAJOR.MINOR "
+                    + "such as 6.12 or 7.4, a release such as 6.12.118-amd64, or 'next' for the in-review material. "
+                    + "Default: the input's kernel release (the live machine's own under /sys), else 6.12.")
+    String kernelVersion;
 
     /** The input source choices. */
     static final class Source {
@@ -76,6 +84,18 @@ public final class InputOptions {
         }
     }
 
+    /** The --kernel-version value, parsed; empty when not given. */
+    Optional<KernelVersion> kernelVersion() {
+        if (kernelVersion == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(KernelVersion.parse(kernelVersion));
+        } catch (IllegalArgumentException e) {
+            throw new UsageError("--kernel-version: " + e.getMessage());
+        }
+    }
+
     /** Loads the input these options name and applies the what-ifs (kernel parameters, CPU, ACS assumption). */
     LoadedMachine load() throws ImportException {
         return load(List.of());
@@ -94,7 +114,7 @@ public final class InputOptions {
         try {
             List<String> params = new ArrayList<>(kernelParams);
             params.addAll(extraParams);
-            return LoadedMachine.load(kind, path, params, cpuOverride(), unknownAcsPolicy());
+            return LoadedMachine.load(kind, path, params, cpuOverride(), unknownAcsPolicy(), kernelVersion());
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

@@ -117,6 +117,8 @@ final class VerdictJson {
             g.writeEndObject();
         });
         g.writeBooleanProperty("cpu_supports_p2pdma", a.decision().cpuSupportsP2pdma());
+        g.writeStringProperty("kernel_version", a.decision().options().kernel().toString());
+        g.writeStringProperty("kernel_version_from", a.kernelVersionText());
         m.cmdline().ifPresent(c -> g.writeStringProperty("cmdline", c));
         strings(g, "assumptions", a.assumptions());
         strings(g, "boot_log", a.bootLog());

@@ -2,6 +2,7 @@ package dev.p2pdma.machine;
 
 import dev.p2pdma.p2pdma.DecisionOptions;
 import dev.p2pdma.p2pdma.HostBridgeWhitelist;
+import dev.p2pdma.p2pdma.KernelVersion;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.p2pdma.P2pVerdict;
@@ -166,7 +167,8 @@ public final class AcsFixPlanner {
         List<Integer> unknown = offenders.stream().filter(i -> !(t.function(i).acs() instanceof AcsState.Present)).toList();
         if (!unknown.isEmpty()) {
             why.add("ACS of " + unknown.stream().map(i -> t.function(i).address().toString()).toList()
-                    + " is not known from this input (it is assumed to redirect): no parameter can be checked; capture sysfs as root to see the registers");
+                    + " is not known from this input or its control register is unreadable (it counts as redirecting): no parameter can be"
+                    + " checked; capture sysfs as root to see the registers");
             return unchanged(v, v.mapType() != MapType.NOT_SUPPORTED, before, why);
         }
         String param = pciToken(t, cmd, offenders);
@@ -224,6 +226,23 @@ public final class AcsFixPlanner {
         if (withAmd != MapType.NOT_SUPPORTED && !HostBridgeWhitelist.cpuSupportsP2pdma(now.decision().cpu())) {
             out.add("what would: an AMD Zen CPU (family 0x17 or later), which the kernel trusts for every host-bridge path: " + withAmd
                     + " (try --cpu amd:0x17)");
+        }
+        PciTopology t = now.topology();
+        int hp = t.hostBridgeIndexOf(pair[0]);
+        int hc = t.hostBridgeIndexOf(pair[1]);
+        KernelVersion running = now.decision().options().kernel();
+        Set<KernelVersion> newer = new TreeSet<>();
+        for (int h : hp == hc ? new int[]{hp} : new int[]{hp, hc}) {
+            t.hostBridgeDevice(h).flatMap(d -> HostBridgeWhitelist.firstVersionAdmitting(d.vendorId(), d.deviceId(), hp == hc))
+                    .filter(k -> !running.atLeast(k)).ifPresent(newer::add);
+        }
+        if (!newer.isEmpty()) {
+            KernelVersion k = java.util.Collections.max(newer);
+            MapType withNewer = P2pDmaDecision.of(t, now.decision().options().withKernel(k)).verdict(pair[0], pair[1]).mapType();
+            if (withNewer != MapType.NOT_SUPPORTED) {
+                out.add("what would: Linux " + k + " or later, whose host-bridge allowlist has this host bridge: " + withNewer
+                        + " (try --kernel-version " + k + ")");
+            }
         }
         out.add("what would: a host bridge in the kernel's allowlist (Intel Xeon since Ice Lake, 8086:09a2, and older Xeon root ports; "
                 + "see README, Kernels after 6.12)");

@@ -2,7 +2,7 @@ package dev.p2pdma.machine;
 
 import dev.p2pdma.pci.IommuGroups;
 import dev.p2pdma.p2pdma.DecisionOptions;
-import dev.p2pdma.p2pdma.Era;
+import dev.p2pdma.p2pdma.KernelVersion;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.AcsBootSetup;
@@ -44,13 +44,29 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
     }
 
     /**
-     * Reads the input and applies the what-ifs.
+     * Reads the input and applies the what-ifs, with the rules of the input's own kernel release
+     * (else 6.12): as {@link #load(SourceKind, Path, List, Optional, UnknownAcsPolicy, Optional)}
+     * without a version.
      *
      * @throws ImportException          for bad input files
      * @throws IllegalArgumentException for a malformed kernel parameter, naming it
      */
     public static LoadedMachine load(SourceKind kind, Path path, List<String> kernelParams, Optional<CpuInfo> cpu,
                                      UnknownAcsPolicy unknownAcs) throws ImportException {
+        return load(kind, path, kernelParams, cpu, unknownAcs, Optional.empty());
+    }
+
+    /**
+     * Reads the input and applies the what-ifs.
+     *
+     * @param kernel the kernel version whose rules decide ({@code --kernel-version}); empty for the
+     *               input's own release ({@code proc/sys/kernel/osrelease}, also of the live machine),
+     *               else 6.12
+     * @throws ImportException          for bad input files
+     * @throws IllegalArgumentException for a malformed kernel parameter, naming it
+     */
+    public static LoadedMachine load(SourceKind kind, Path path, List<String> kernelParams, Optional<CpuInfo> cpu,
+                                     UnknownAcsPolicy unknownAcs, Optional<KernelVersion> kernel) throws ImportException {
         PciTopology t;
         try {
             t = switch (kind) {
@@ -63,7 +79,7 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
             throw new ImportException(path + ": " + e.getMessage(), e);
         }
         t = t.withMachine(t.machine().withSource(sourceName(kind, path, t.machine().source())));
-        return boot(t, kernelParams, cpu, unknownAcs);
+        return boot(t, kernelParams, cpu, unknownAcs, kernel);
     }
 
     /**
@@ -73,6 +89,17 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
      * @throws IllegalArgumentException for a malformed kernel parameter, naming it
      */
     public static LoadedMachine boot(PciTopology imported, List<String> kernelParams, Optional<CpuInfo> cpu, UnknownAcsPolicy unknownAcs) {
+        return boot(imported, kernelParams, cpu, unknownAcs, Optional.empty());
+    }
+
+    /**
+     * Boots an imported topology with what-if kernel parameters under the rules of {@code kernel}
+     * (empty: the topology's own release, else 6.12), as {@link #load} does after reading its input.
+     *
+     * @throws IllegalArgumentException for a malformed kernel parameter, naming it
+     */
+    public static LoadedMachine boot(PciTopology imported, List<String> kernelParams, Optional<CpuInfo> cpu, UnknownAcsPolicy unknownAcs,
+                                     Optional<KernelVersion> kernel) {
         PciTopology t = imported;
         List<String> notes = new ArrayList<>(t.machine().notes());
         List<String> bootLog = new ArrayList<>();
@@ -96,7 +123,13 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
             bootLog.addAll(r.kernelLog());
             whatIf = Optional.of(wanted.toString());
         }
-        P2pDmaDecision d = P2pDmaDecision.of(t, new DecisionOptions(Era.SG, cpu, unknownAcs));
+        Optional<String> release = t.machine().kernelRelease();
+        KernelVersion version = kernel.or(() -> release.flatMap(KernelVersion::ofRelease)).orElse(KernelVersion.V6_12);
+        if (kernel.isEmpty() && release.isPresent() && KernelVersion.ofRelease(release.get()).isEmpty()) {
+            notes.add("kernel release '" + release.get() + "' is not a version the model knows: Linux 6.12 rules used"
+                    + " (set --kernel-version to change)");
+        }
+        P2pDmaDecision d = P2pDmaDecision.of(t, new DecisionOptions(version, cpu, unknownAcs));
         notes.addAll(d.assumptions());
         return new LoadedMachine(t, d, List.copyOf(notes), List.copyOf(bootLog), whatIf);
     }
@@ -112,6 +145,29 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
             return made.isEmpty() ? path.toString() : path + " (made from " + made + ")";
         }
         return made.isEmpty() ? path.toString() : recorded;
+    }
+
+    /**
+     * The kernel version whose rules decide, and where it came from: "6.12 (the input's kernel
+     * release 6.12.118-amd64)", "7.4 (--kernel-version; the input's kernel release is 6.12.118-amd64)",
+     * "6.12 (default: the input names no kernel release)".
+     */
+    public String kernelVersionText() {
+        KernelVersion k = decision.options().kernel();
+        Optional<String> release = topology.machine().kernelRelease();
+        if (release.isPresent() && KernelVersion.ofRelease(release.get()).filter(k::equals).isPresent()) {
+            return k + " (the input's kernel release " + release.get() + ")";
+        }
+        if (k.equals(KernelVersion.V6_12)) {
+            return k + (release.isEmpty() ? " (default: the input names no kernel release)"
+                    : " (default or --kernel-version; the input's kernel release is " + release.get() + ")");
+        }
+        return k + " (--kernel-version" + release.map(r -> "; the input's kernel release is " + r).orElse("") + ")";
+    }
+
+    /** True when the rules are not Linux 6.12's (a later or earlier version, or next). */
+    public boolean kernelVersionIsNotBaseline() {
+        return !decision.options().kernel().equals(KernelVersion.V6_12);
     }
 
     /** Whether the booted (or what-if) kernel has an IOMMU, when the input says: a what-if's iommu parameter wins over the capture. */

@@ -15,6 +15,7 @@ import dev.p2pdma.iommu.IommuDmaOps;
 import dev.p2pdma.iommu.IommuDomain;
 import dev.p2pdma.iommu.IommuDomainFlushMode;
 import dev.p2pdma.mm.PhysicalMemory;
+import dev.p2pdma.p2pdma.KernelChange;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.p2pdma.P2pDmaDecision;
 import dev.p2pdma.p2pdma.P2pDmaProviders;
@@ -138,7 +139,9 @@ public final class RunningMachine {
     }
 
     /**
-     * Boots {@code loaded} as {@code options} say.
+     * Boots {@code loaded} as {@code options} say. On a kernel version with
+     * {@link KernelChange#PROVIDERS_WITHOUT_POOL} (6.19+), every function bound to vfio-pci gets a
+     * P2PDMA record without a pool at boot, as vfio-pci's probe does (spec 12.1 M4).
      *
      * @throws IllegalArgumentException as {@link #boot(LoadedMachine, long)}
      */
@@ -157,7 +160,11 @@ public final class RunningMachine {
         Swiotlb swiotlb = swiotlb(memory, t.machine().source());
         P2pDmaProviders providers = P2pDmaProviders.create(loaded.decision(), memory, log, new SplittableRandom(42));
         Map<PciAddress, P2pMemBlock> driverBlocks = new LinkedHashMap<>();
+        boolean vfioProviders = loaded.decision().options().kernel().has(KernelChange.PROVIDERS_WITHOUT_POOL);
         for (PciFunction f : t.functions()) {
+            if (vfioProviders && f.driver().filter(KernelChange.VFIO_PCI::equals).isPresent()) {
+                providers.initWithoutPool(f.address()).ifPresent(e -> assumptions.add("pcim_p2pdma_init() of " + f.address() + " failed: " + e));
+            }
             if (options.driversRegisterP2pmem() && f.p2pmem().isPresent()) {
                 registerP2pmem(f, f.p2pmem().get(), providers, assumptions).ifPresent(b -> driverBlocks.put(f.address(), b));
             }

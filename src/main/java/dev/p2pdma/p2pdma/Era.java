@@ -7,15 +7,17 @@ import java.util.Optional;
 
 /**
  * Models the kernel generations whose P2PDMA behaviour differs (spec 0.1, 9, 12), each carrying
- * its behaviour as data so that no code branches on which era it is: the host-bridge whitelist
- * rows name the first era they appear in ({@link #atLeast}), {@link #sgDma()} says how the
- * scatterlist DMA API treats P2PDMA pages, and {@link #acsPathRule()} which ports' ACS decides. The default is {@link #SG} (Linux 6.12). Immutable;
- * thread-safe.
+ * its behaviour as data so that no code branches on which era it is: {@link #sgDma()} says how the
+ * scatterlist DMA API treats P2PDMA pages and {@link #acsPathRule()} which ports' ACS decides. A
+ * {@link KernelVersion} maps to its era ({@link KernelVersion#era()}); finer per-version changes
+ * (host-bridge allowlist rows, log gating, providers) are data on the version
+ * ({@link HostBridgeWhitelist}, {@link KernelChange}). The default is {@link #SG} (Linux 6.12).
+ * Immutable; thread-safe.
  *
  * <p>Adding a kernel version is additive: insert a constant in chronological order (the order is
  * what {@link #atLeast} compares), give it its tag and the behaviour it has (reuse an existing
- * {@link SgDmaBehaviour} when nothing changed, or declare a new constant there), and add the
- * whitelist rows it introduces with that era as {@code since}. A subsystem with per-era behaviour
+ * {@link SgDmaBehaviour} when nothing changed, or declare a new constant there), and map the
+ * versions it covers in {@link KernelVersion#era()}. A subsystem with per-era behaviour
  * (nvme-pci, the block layer) adds one record like {@link SgDmaBehaviour} with one constant per
  * distinct behaviour and one constructor argument here; its code then asks the era, never
  * compares it.
@@ -27,11 +29,11 @@ public enum Era {
     RFC("rfc", Optional.of(SgDmaBehaviour.RFC_V2), AcsPathRule.EVERY_PORT_ON_PATH),
     /** Mainline v6.0-v6.15, dma_map_sg understands P2PDMA pages: the default, as Linux 6.12. */
     SG("sg", Optional.of(SgDmaBehaviour.MERGED_6_12), AcsPathRule.EVERY_PORT_ON_PATH),
-    /** 2025 mainline (v6.16-v6.19): two-step DMA API, per-BAR providers; the scatterlist path is unchanged. */
+    /** Mainline from v6.16 (2025 on, 7.x included): two-step DMA API, per-BAR providers; the scatterlist path is unchanged. */
     IOVA25("iova25", Optional.of(SgDmaBehaviour.MERGED_6_12), AcsPathRule.EVERY_PORT_ON_PATH),
     /**
-     * 2026 material (v7.x, stable-review, in-review series): more whitelist entries, and the
-     * proposed directional ACS rule (spec 12.2 R1, {@link DirectionalAcsRule}).
+     * The in-review material ({@code --kernel-version next}, spec 12.2): every release's rows and
+     * changes, and the proposed directional ACS rule (R1, {@link DirectionalAcsRule}).
      */
     NEXT("next", Optional.of(SgDmaBehaviour.MERGED_6_12), AcsPathRule.DIVERGENCE_PORTS);
 

@@ -42,7 +42,7 @@ public final class P2pDmaDecision {
     private final PciTopology topology;
     /** The options used. */
     private final DecisionOptions options;
-    /** The whitelist of the era. */
+    /** The whitelist of the kernel version. */
     private final HostBridgeWhitelist whitelist;
     /** The CPU the rule looks at: the override, else the captured one. */
     private final Optional<CpuInfo> cpu;
@@ -84,7 +84,7 @@ public final class P2pDmaDecision {
     private P2pDmaDecision(PciTopology topology, DecisionOptions options) {
         this.topology = topology;
         this.options = options;
-        this.whitelist = HostBridgeWhitelist.of(options.era());
+        this.whitelist = HostBridgeWhitelist.of(options.kernel());
         this.cpu = options.cpuOverride().or(() -> topology.machine().cpu());
         this.cpuRule = HostBridgeWhitelist.cpuSupportsP2pdma(cpu);
         int n = topology.size();
@@ -302,7 +302,9 @@ public final class P2pDmaDecision {
      * Models pci_p2pdma_distance_many(): the sum of the distances to every client, or -1 when
      * there are none, any client is not a PCI function (a negative index) or any pair is
      * NOT_SUPPORTED. Verbose calls print the kernel's lines for every pair they compute (and, as the
-     * kernel does, keep going after a NOT_SUPPORTED pair).
+     * kernel does, keep going after a NOT_SUPPORTED pair); quiet calls print only the host bridge's
+     * "not in P2PDMA whitelist" warning, and only on kernels before
+     * {@link KernelChange#WHITELIST_WARNING_VERBOSE_ONLY}.
      */
     public int distanceMany(int provider, int[] clients, boolean verbose, KernelLog log) {
         return distanceMany(provider, clients, verbose, log, PairObserver.NONE);
@@ -333,6 +335,9 @@ public final class P2pDmaDecision {
                 long r = calc(provider, client);
                 type = mapTypeOf(r);
                 dist = distanceOf(r);
+                if (type == MapType.NOT_SUPPORTED && !options.kernel().has(KernelChange.WHITELIST_WARNING_VERBOSE_ONLY)) {
+                    quietWhitelistWarning(provider, client, log);
+                }
             }
             observer.computed(provider, client, type);
             if (type == MapType.NOT_SUPPORTED) {
@@ -344,6 +349,19 @@ public final class P2pDmaDecision {
             total += dist;
         }
         return notSupported ? -1 : total;
+    }
+
+    /**
+     * The one line a non-verbose calc_map_type_and_dist() prints before the gating change
+     * ({@link KernelChange#WHITELIST_WARNING_VERBOSE_ONLY}, spec 12.1 M13): the host bridge's
+     * "not in P2PDMA whitelist" warning, which is passed warn = acs_redirects whatever the caller's
+     * verbosity. Called only for NOT_SUPPORTED pairs.
+     */
+    private void quietWhitelistWarning(int provider, int client, KernelLog log) {
+        String miss = hostMissLog[topology.hostBridgeIndexOf(provider)];
+        if (miss != null && verdict(provider, client).kernelLog().contains(miss)) {
+            log.print(miss);
+        }
     }
 
     /** The verdict for a pair of addresses. */

@@ -14,8 +14,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * peer-to-peer memory (spec 1.1, era SG): its pool (page granular, one chunk per successful
  * pci_p2pdma_add_resource(), "phys" = PCI bus address), its published flag, and its page maps (one
  * per chunk, each with its BAR's bus offset). Its map-types cache lives in the records'
- * {@link MapTypeCache} under the same function index. Created only by {@link P2pDmaRegistration},
- * removed only by {@link P2pDmaRemoval}.
+ * {@link MapTypeCache} under the same function index. Created by {@link P2pDmaRegistration} (with
+ * a pool) or, from 6.19, by {@link P2pDmaProviders#initWithoutPool} (pcim_p2pdma_init(), no pool
+ * until a registration adds one); removed only by {@link P2pDmaRemoval}.
  *
  * <p>Invariants: every pool chunk is owned by exactly one page map of this record, and the chunk's
  * pages are that map's pages; once {@link #dying()} every page map is killed and stays so; the
@@ -39,6 +40,8 @@ public final class P2pDmaProvider {
     private volatile boolean published;
     /** True once removal started: page maps killed, the {@code allocate} file gone. */
     private volatile boolean dying;
+    /** True once pci_p2pdma_add_resource() set up the pool; false for a record pcim_p2pdma_init() made alone (6.19+). */
+    private volatile boolean poolBacked;
 
     P2pDmaProvider(int index, PciFunction function) {
         this.index = index;
@@ -61,6 +64,16 @@ public final class P2pDmaProvider {
     /** The {@code p2pmem_published} flag. */
     public boolean published() {
         return published;
+    }
+
+    /** True when the record has a pool (pci_p2pdma_add_resource() ran); false for a provider without a pool (spec 12.1 M3). */
+    public boolean poolBacked() {
+        return poolBacked;
+    }
+
+    /** Marks the pool as set up (pci_p2pdma_setup_pool()); the caller holds the records' lock. */
+    void setPoolBacked() {
+        poolBacked = true;
     }
 
     /** True once removal has started (page maps killed). */

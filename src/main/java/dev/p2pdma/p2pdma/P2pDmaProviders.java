@@ -1,6 +1,7 @@
 package dev.p2pdma.p2pdma;
 
 import dev.p2pdma.base.DirectMap;
+import dev.p2pdma.base.Errno;
 import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.pci.PciAddress;
@@ -65,6 +66,32 @@ public final class P2pDmaProviders {
     /** Models pci_p2pdma_add_resource(). */
     public P2pDmaRegistration registration() {
         return registration;
+    }
+
+    /**
+     * Models pcim_p2pdma_init() (6.19+, spec 12.1 M3/M4): gives the function a P2PDMA record
+     * without a pool, so pci_p2pdma_map_type() answers for it instead of "no record"; idempotent.
+     * A later pci_p2pdma_add_resource() adds the pool to the same record.
+     *
+     * @return empty on success; EBUSY while a previous record is being removed
+     * @throws IllegalArgumentException when the device is not in the topology
+     * @throws IllegalStateException    on a kernel version before {@link KernelChange#PROVIDERS_WITHOUT_POOL}, which has no such call
+     */
+    public Optional<Errno> initWithoutPool(PciAddress device) {
+        KernelVersion k = records.decision().options().kernel();
+        if (!k.has(KernelChange.PROVIDERS_WITHOUT_POOL)) {
+            throw new IllegalStateException("pcim_p2pdma_init() does not exist in Linux " + k + " (added in "
+                    + KernelChange.PROVIDERS_WITHOUT_POOL.sinceText() + ")");
+        }
+        int i = records.index(device);
+        synchronized (records.lock()) {
+            Optional<P2pDmaProvider> existing = records.record(i);
+            if (existing.isPresent()) {
+                return existing.get().dying() ? Optional.of(Errno.EBUSY) : Optional.empty();
+            }
+            records.attach(i);
+            return Optional.empty();
+        }
     }
 
     /** Models pci_alloc_p2pmem(), pci_free_p2pmem(), pci_p2pmem_virt_to_bus() and the sgl helpers. */

@@ -82,6 +82,7 @@ public final class P2pDmaRegistration {
                 return Optional.of(Errno.EBUSY);
             }
             P2pDmaProvider p = existing.orElseGet(() -> records.attach(i));
+            p.setPoolBacked();
             return addPagemap(p, b, offset, size);
         }
     }

@@ -1,6 +1,5 @@
 package dev.p2pdma.p2pdma;
 
-import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.mm.PageSize;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
@@ -39,19 +38,24 @@ public final class P2pMemFind {
         records.record(device).ifPresent(p -> p.setPublished(publish));
     }
 
-    /** Models pci_has_p2pmem(): the function has a record and it is published. */
+    /**
+     * Models pci_has_p2pmem(): the function has a record and it is published; from
+     * {@link KernelChange#P2PMEM_FIND_POOL_BACKED_ONLY} the record must also have a pool.
+     */
     public boolean hasP2pmem(PciAddress device) {
         return hasP2pmem(records.index(device));
     }
 
     private boolean hasP2pmem(int i) {
-        return records.record(i).filter(P2pDmaProvider::published).isPresent();
+        boolean poolRequired = records.decision().options().kernel().has(KernelChange.P2PMEM_FIND_POOL_BACKED_ONLY);
+        return records.record(i).filter(p -> p.published() && (p.poolBacked() || !poolRequired)).isPresent();
     }
 
     /**
      * Models pci_p2pmem_find_many(): over every function in enumeration order, the published
      * providers whose distance to all clients (pci_p2pdma_distance_many(), not verbose, caching
-     * each computed map type in the provider's record as the kernel does) is not -1; the smallest
+     * each computed map type in the provider's record as the kernel does, and printing what a quiet
+     * call prints on the kernel version: the whitelist warning before 7.4) is not -1; the smallest
      * distance wins, up to {@link #MAX_CANDIDATES} ties are kept and one is chosen at random.
      *
      * @param clients the clients; an address outside the topology stands for a device with no PCI
@@ -73,7 +77,7 @@ public final class P2pMemFind {
             if (!hasP2pmem(i)) {
                 continue;
             }
-            int d = decision.distanceMany(i, cl, false, KernelLog.discard(), mapTypes::store);
+            int d = decision.distanceMany(i, cl, false, records.log(), mapTypes::store);
             if (d < 0 || d > best || (d == best && count >= MAX_CANDIDATES)) {
                 continue;
             }

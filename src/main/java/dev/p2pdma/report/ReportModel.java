@@ -134,6 +134,9 @@ public final class ReportModel {
         out.add(new HeaderLine("source", m.source() + m.kernelRelease().map(r -> " (Linux " + r + ")").orElse("")));
         out.add(new HeaderLine("cpu", dec.cpu().map(dev.p2pdma.pci.CpuInfo::describe).orElse("unknown (assumed not an AMD Zen)")
                 + (dec.cpuSupportsP2pdma() ? " -> AMD Zen rule: host-bridge paths allowed" : " -> host-bridge paths need the whitelist")));
+        if (machine.kernelVersionIsNotBaseline()) {
+            out.add(new HeaderLine("rules", "Linux " + machine.kernelVersionText()));
+        }
         out.add(new HeaderLine("kernel", m.cmdline().map(c -> c.isEmpty() ? "(empty command line)" : c).orElse("command line unknown")
                 + machine.whatIf().map(w -> "   [what-if]").orElse("")));
         String state = machine.iommuActive().map(on -> on ? "on" : "off").orElse("unknown (groups computed as if on)");

@@ -55,6 +55,17 @@ class FixCommandTest {
     }
 
     @Test
+    void aHostBridgeALaterKernelAllowsIsNamedWithThatVersion_spec12_1() {
+        Cli at612 = Cli.run("fix", "--topology", "examples/machines/zhaoxin-host-bridge.yaml", "01:00.0", "02:00.0");
+        assertThat(at612.status()).isEqualTo(CheckCommand.EXIT_NOT_SUPPORTED);
+        assertThat(at612.out()).contains("what would: Linux 7.4 or later, whose host-bridge allowlist has this host bridge: THRU_HOST_BRIDGE"
+                + " (try --kernel-version 7.4)");
+        Cli at74 = Cli.run("fix", "--topology", "examples/machines/zhaoxin-host-bridge.yaml", "--kernel-version", "7.4", "01:00.0", "02:00.0");
+        assertThat(at74.status()).isZero();
+        assertThat(at74.out()).doesNotContain("what would: Linux");
+    }
+
+    @Test
     void pairsThatAlreadyWorkNeedNothing() {
         Cli c = Cli.run("fix", "--sysfs", SW, "03:00.0", "04:00.0");
         assertThat(c.status()).isZero();

@@ -80,7 +80,7 @@ class ReadmeTranscriptsTest {
     static boolean reproducible(Transcript t) {
         String c = t.command();
         return c.startsWith("./p2pdma ") && !c.contains(">") && !c.contains("sudo")
-                && (c.contains("../shared/") || c.contains("--scenario examples/"));
+                && (c.contains("../shared/") || c.contains("--scenario examples/") || c.contains("--topology examples/"));
     }
 
     private static List<String> readme() throws Exception {

@@ -94,10 +94,10 @@ class HostBridgeWhitelistTest {
     }
 
     @Test
-    void googleAndAcceleratorRowsBelongToLaterEras_spec1_10() {
-        assertThat(HostBridgeWhitelist.of(Era.SG).lookup(0x1ae0, 0x1234)).isEmpty();
-        assertThat(HostBridgeWhitelist.of(Era.IOVA25).lookup(0x1ae0, 0x1234)).isPresent();
-        assertThat(HostBridgeWhitelist.of(Era.SG).lookup(0x8086, 0x4940)).isEmpty();
-        assertThat(HostBridgeWhitelist.of(Era.NEXT).lookup(0x8086, 0x4940)).isPresent();
+    void googleAndAcceleratorRowsBelongToLaterKernels_spec12_1() {
+        assertThat(HostBridgeWhitelist.of(KernelVersion.V6_12).lookup(0x1ae0, 0x1234)).isEmpty();
+        assertThat(HostBridgeWhitelist.of(KernelVersion.parse("7.1")).lookup(0x1ae0, 0x1234)).isPresent();
+        assertThat(HostBridgeWhitelist.of(KernelVersion.V6_12).lookup(0x8086, 0x4940)).isEmpty();
+        assertThat(HostBridgeWhitelist.of(KernelVersion.NEXT).lookup(0x8086, 0x4940)).isPresent();
     }
 }
