@@ -86,6 +86,11 @@ public final class InputOptions {
 
     /** The --kernel-version value, parsed; empty when not given. */
     Optional<KernelVersion> kernelVersion() {
+        return parseKernelVersion(kernelVersion);
+    }
+
+    /** A --kernel-version value (null when not given), parsed; a bad one is a usage error. */
+    static Optional<KernelVersion> parseKernelVersion(String kernelVersion) {
         if (kernelVersion == null) {
             return Optional.empty();
         }

@@ -33,6 +33,12 @@ final class MapCommand implements Callable<Integer> {
     @Mixin
     FormatOption format;
 
+    /** The kernel version whose rules decide the map type. */
+    @Option(names = "--kernel-version", paramLabel = "X.Y|next",
+            description = "Decide the map type with this kernel version's rules (host-bridge allowlist rows, log lines): MAJOR.MINOR, a release, "
+                    + "or 'next'. Default: the topology's kernel release, else 6.12. The scenario's era still chooses the DMA API shape.")
+    String kernelVersion;
+
     /** Picocli's view of this command. */
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -41,7 +47,7 @@ final class MapCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
         MapScenario s = MapScenarioReader.read(scenario);
-        MapOutcome o = MapScenarioRunner.run(s, scenario.toString());
+        MapOutcome o = MapScenarioRunner.run(s, scenario.toString(), InputOptions.parseKernelVersion(kernelVersion));
         PrintWriter out = spec.commandLine().getOut();
         if (chosen == OutputFormat.JSON) {
             json(s, o, out);

@@ -26,6 +26,7 @@ import dev.p2pdma.mm.PhysicalMemory;
 import dev.p2pdma.base.DirectMap;
 import dev.p2pdma.base.KernelLog;
 import dev.p2pdma.p2pdma.Era;
+import dev.p2pdma.p2pdma.KernelVersion;
 import dev.p2pdma.p2pdma.P2pDmaProviders;
 import dev.p2pdma.p2pdma.P2pMemBlock;
 import dev.p2pdma.base.UnknownAcsPolicy;
@@ -56,11 +57,16 @@ public final class MapScenarioRunner {
 
     /** Runs the scenario; {@code file} names it in messages. */
     public static MapOutcome run(MapScenario s, String file) throws ImportException {
+        return run(s, file, Optional.empty());
+    }
+
+    /** Runs the scenario with the map type decided by {@code kernel}'s rules (empty: the topology's release, else 6.12). */
+    public static MapOutcome run(MapScenario s, String file, Optional<KernelVersion> kernel) throws ImportException {
         LoadedMachine m;
         try {
             Optional<CpuInfo> cpu = s.topology().cpu().map(CpuInfo::parseFlag);
             m = LoadedMachine.load(LoadedMachine.SourceKind.valueOf(s.topology().kind().toUpperCase(Locale.ROOT)), s.topology().path(),
-                    s.topology().kernelParams(), cpu, UnknownAcsPolicy.NO_REDIRECT);
+                    s.topology().kernelParams(), cpu, UnknownAcsPolicy.NO_REDIRECT, kernel);
         } catch (IllegalArgumentException e) {
             throw new ImportException(file + ": topology: " + Texts.capQuoted(Texts.path(String.valueOf(e.getMessage()))), e);
         }
