@@ -5,6 +5,7 @@ import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.HostBridge;
+import dev.p2pdma.pci.KernelConfig;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
@@ -25,6 +26,9 @@ import java.util.Optional;
  * common device at all, sends the traffic through the host bridge, which the CPU rule or the
  * whitelist must allow. The walk is done here with precomputed chain lengths and redirect counts,
  * which gives the same answer as the kernel's nested loops in O(depth) without allocation.
+ *
+ * <p>A kernel built without CONFIG_PCI_P2PDMA ({@link dev.p2pdma.pci.PlatformFacts#p2pdmaNotBuilt()})
+ * has only the stubs of include/linux/pci-p2pdma.h: every pair is NOT_SUPPORTED with that reason.
  *
  * <p>Immutable after construction; safe to share between threads.
  */
@@ -71,6 +75,8 @@ public final class P2pDmaDecision {
     private final String[] hostMissLog;
     /** The CPU rule's explanation, when it applies. */
     private final String cpuRuleText;
+    /** False when the kernel was built without CONFIG_PCI_P2PDMA: then every pair is NOT_SUPPORTED (the header's stubs). */
+    private final boolean p2pdmaBuilt;
 
     private P2pDmaDecision(PciTopology topology, DecisionOptions options) {
         this.topology = topology;
@@ -78,6 +84,7 @@ public final class P2pDmaDecision {
         this.whitelist = HostBridgeWhitelist.of(options.era());
         this.cpu = options.cpuOverride().or(() -> topology.machine().cpu());
         this.cpuRule = HostBridgeWhitelist.cpuSupportsP2pdma(cpu);
+        this.p2pdmaBuilt = !topology.machine().platform().p2pdmaNotBuilt();
         int n = topology.size();
         this.upstream = new int[n];
         this.chainLength = new int[n];
@@ -190,6 +197,17 @@ public final class P2pDmaDecision {
      * {@link #distanceOf(long)}.
      */
     public long calc(int provider, int client) {
+        long r = calcTree(provider, client);
+        return p2pdmaBuilt ? r : pack(MapType.NOT_SUPPORTED, distanceOf(r));
+    }
+
+    /** Whether the kernel has P2PDMA at all: false when it was built without CONFIG_PCI_P2PDMA. */
+    public boolean p2pdmaBuilt() {
+        return p2pdmaBuilt;
+    }
+
+    /** The tree walk of calc_map_type_and_dist(), as a kernel built with CONFIG_PCI_P2PDMA does it. */
+    private long calcTree(int provider, int client) {
         int la = chainLength[provider];
         int lb = chainLength[client];
         int a = provider;
@@ -417,6 +435,11 @@ public final class P2pDmaDecision {
                 narration.acsRedirect(offenders);
             }
             hostBridgeStory(provider, client, acsRedirects, type, kernelLog, explain, narration);
+        }
+        if (!p2pdmaBuilt) {
+            // include/linux/pci-p2pdma.h without CONFIG_PCI_P2PDMA: the stubs compute nothing and print nothing
+            List<String> stub = List.of(KernelConfig.NOT_BUILT_REASON + ": pci_p2pdma_distance_many() is a stub that returns -1 for every pair");
+            return new P2pVerdict(pf.address(), cf.address(), MapType.NOT_SUPPORTED, dist, path, common, List.of(), List.of(), stub, stub);
         }
         narration.verdict(type, dist);
         List<String> reasons = new ArrayList<>(kernelLog.size() + explain.size() + assumed.size());
