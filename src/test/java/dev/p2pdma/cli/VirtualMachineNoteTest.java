@@ -185,6 +185,20 @@ class VirtualMachineNoteTest {
     }
 
     @Test
+    void theDmiStringsOfRealDumpsAreReadFromEitherDirectory() throws Exception {
+        Map<String, String> vendors = new java.util.TreeMap<>();
+        for (RealMachines.Input in : RealMachines.all()) {
+            in.load().machine().platform().dmi().entrySet().stream().filter(e -> e.getKey().equals("sys_vendor"))
+                    .forEach(e -> vendors.put(in.name(), e.getValue()));
+        }
+        // 32intel64 has only sys/devices/virtual/dmi/id; the others sys/class/dmi/id; the XML files DMI infos
+        assertThat(vendors).containsEntry("32intel64-2p8co2t+8ve.tar.bz2", "Supermicro")
+                .containsEntry("40intel64-2g2n4c+pcilocality.tar.bz2", "Dell Inc.")
+                .containsEntry("40intel64-2g2n4c+pcilocality.xml", "Dell Inc.")
+                .containsEntry("2pa-pcidomain32bits.tar.bz2", "Apache Software Foundation");
+    }
+
+    @Test
     void hwlocDmiInfosAreEvidence(@TempDir Path tmp) throws Exception {
         Path dgx = RealMachines.root().resolve("hwloc/nvidiaDGX2.xml");
         String xml = Files.readString(dgx);

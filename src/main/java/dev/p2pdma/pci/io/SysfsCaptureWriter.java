@@ -227,15 +227,17 @@ public final class SysfsCaptureWriter {
             }
         }
 
-        /** Copies the DMI strings the format lists into a plain {@code sys/class/dmi/id/} directory (the live one is a link). */
+        /** Copies the DMI strings the format lists into a plain {@code sys/class/dmi/id/} directory (the live one is a link; a dump without it may have sys/devices/virtual/dmi/id). */
         private void dmi() throws ImportException, IOException {
-            Optional<List<String>> names = tree.list(SysfsLayout.DMI_DIR);
-            if (names.isEmpty()) {
-                return;
-            }
-            for (String f : SysfsLayout.DMI_FILES) {
-                if (names.get().contains(f)) {
-                    file(SysfsLayout.DMI_DIR + "/" + f);
+            for (String dir : SysfsLayout.DMI_DIRS) {
+                Optional<List<String>> names = tree.list(dir);
+                if (names.isPresent()) {
+                    for (String f : SysfsLayout.DMI_FILES) {
+                        if (names.get().contains(f)) {
+                            file(dir + "/" + f, SysfsLayout.DMI_DIR + "/" + f);
+                        }
+                    }
+                    return;
                 }
             }
         }

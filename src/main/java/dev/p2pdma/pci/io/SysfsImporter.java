@@ -483,10 +483,18 @@ public final class SysfsImporter {
         return m;
     }
 
-    /** The DMI strings of {@code sys/class/dmi/id} that the format lists, stripped; empty when there are none. */
+    /** The DMI strings of {@code sys/class/dmi/id} (else {@code sys/devices/virtual/dmi/id}) that the format lists, stripped; empty when there are none. */
     private static SortedMap<String, String> dmi(CaptureTree tree) throws ImportException {
         SortedMap<String, String> out = new TreeMap<>();
-        Optional<List<String>> names = tree.list(SysfsLayout.DMI_DIR);
+        String dir = SysfsLayout.DMI_DIR;
+        Optional<List<String>> names = Optional.empty();
+        for (String d : SysfsLayout.DMI_DIRS) {
+            names = tree.list(d);
+            if (names.isPresent()) {
+                dir = d;
+                break;
+            }
+        }
         if (names.isEmpty()) {
             return out;
         }
@@ -494,7 +502,7 @@ public final class SysfsImporter {
             if (names.get().contains(f)) {
                 Optional<byte[]> bytes;
                 try {
-                    bytes = tree.read(SysfsLayout.DMI_DIR + "/" + f);
+                    bytes = tree.read(dir + "/" + f);
                 } catch (ImportException e) {
                     // a DMI string the kernel will not give (or a capture without its bytes) is simply unknown
                     continue;

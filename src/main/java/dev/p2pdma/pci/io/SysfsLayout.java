@@ -25,6 +25,10 @@ final class SysfsLayout {
     static final String OSRELEASE = "proc/sys/kernel/osrelease";
     /** The firmware's DMI strings (a link to sys/devices/virtual/dmi/id on a live machine; a plain directory in a capture). */
     static final String DMI_DIR = "sys/class/dmi/id";
+    /** Where the DMI strings really are; read when a dump has no sys/class/dmi/id (some of hwloc's test dumps). */
+    static final String DMI_DEVICE_DIR = "sys/devices/virtual/dmi/id";
+    /** The DMI directories, in the order they are looked for. */
+    static final List<String> DMI_DIRS = List.of(DMI_DIR, DMI_DEVICE_DIR);
     /** The DMI strings a capture holds: the names that tell a vendor and a product, never serial numbers or UUIDs. */
     static final List<String> DMI_FILES = List.of("sys_vendor", "product_name", "product_version", "product_family",
             "board_vendor", "board_name", "bios_vendor", "bios_version", "chassis_vendor");
