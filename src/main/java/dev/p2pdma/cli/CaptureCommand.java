@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code p2pdma capture -o FILE.tar.gz}: snapshot this machine's PCI sysfs for analysis elsewhere. Not thread-safe (one run). */
 @Command(name = "capture", mixinStandardHelpOptions = true,
-        description = "Write this machine's PCI sysfs and the /proc files the analysis needs to a .tar.gz (the conformance capture format). "
+        description = "Write this machine's PCI sysfs and the /proc files the analysis needs to a .tar.gz (the conformance capture format), "
+                + "with the DMI vendor and product strings and the kernel configuration when the machine has them (docs/capture-format.md). "
                 + "Run as root to include the ACS registers (full config space). Never reads BAR resource files.",
         footerHeading = "%n",
         footer = {"-o accepts only a new name or an existing regular file, which is replaced in one step once the whole capture is written "

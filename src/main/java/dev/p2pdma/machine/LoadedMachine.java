@@ -8,8 +8,10 @@ import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.AcsBootSetup;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.KernelCommandLine;
+import dev.p2pdma.pci.KernelConfig;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.TopologyException;
+import dev.p2pdma.pci.VirtualMachineEvidence;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.pci.io.Importers;
 import java.nio.file.Path;
@@ -101,7 +103,8 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
     public static LoadedMachine boot(PciTopology imported, List<String> kernelParams, Optional<CpuInfo> cpu, UnknownAcsPolicy unknownAcs,
                                      Optional<KernelVersion> kernel) {
         PciTopology t = imported;
-        List<String> notes = new ArrayList<>(t.machine().notes());
+        List<String> notes = new ArrayList<>(whereTheAnswerComesFrom(t));
+        notes.addAll(t.machine().notes());
         List<String> bootLog = new ArrayList<>();
         Optional<String> whatIf = Optional.empty();
         if (!kernelParams.isEmpty()) {
@@ -132,6 +135,18 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
         P2pDmaDecision d = P2pDmaDecision.of(t, new DecisionOptions(version, cpu, unknownAcs));
         notes.addAll(d.assumptions());
         return new LoadedMachine(t, d, List.copyOf(notes), List.copyOf(bootLog), whatIf);
+    }
+
+    /**
+     * The notes that qualify every verdict, first of all: a virtual machine's tree is the guest's
+     * ({@link VirtualMachineEvidence}), and a kernel built without CONFIG_PCI_P2PDMA does no P2PDMA at
+     * all ({@link KernelConfig}). An unknown configuration gets no note.
+     */
+    static List<String> whereTheAnswerComesFrom(PciTopology t) {
+        List<String> notes = new ArrayList<>(2);
+        VirtualMachineEvidence.of(t).note().ifPresent(notes::add);
+        t.machine().platform().kernelConfig().flatMap(KernelConfig::note).ifPresent(notes::add);
+        return notes;
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.AcsState;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.HostBridge;
+import dev.p2pdma.pci.KernelConfig;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
@@ -30,6 +31,9 @@ import java.util.Optional;
  * (Linux 6.12), or only the two divergence ports per {@link TlpClass} ({@link Era#NEXT}, the
  * proposed rule modelled by {@link DirectionalAcsRule}; spec 12.2 R1). The host-bridge allowance
  * and the distance are the same under both.
+ *
+ * <p>A kernel built without CONFIG_PCI_P2PDMA ({@link dev.p2pdma.pci.PlatformFacts#p2pdmaNotBuilt()})
+ * has only the stubs of include/linux/pci-p2pdma.h: every pair is NOT_SUPPORTED with that reason.
  *
  * <p>Immutable after construction; safe to share between threads.
  */
@@ -80,6 +84,8 @@ public final class P2pDmaDecision {
     private final boolean divergenceRule;
     /** The directional rule over this tree, used when {@link #divergenceRule}. */
     private final DirectionalAcsRule directional;
+    /** False when the kernel was built without CONFIG_PCI_P2PDMA: then every pair is NOT_SUPPORTED (the header's stubs). */
+    private final boolean p2pdmaBuilt;
 
     private P2pDmaDecision(PciTopology topology, DecisionOptions options) {
         this.topology = topology;
@@ -87,6 +93,7 @@ public final class P2pDmaDecision {
         this.whitelist = HostBridgeWhitelist.of(options.kernel());
         this.cpu = options.cpuOverride().or(() -> topology.machine().cpu());
         this.cpuRule = HostBridgeWhitelist.cpuSupportsP2pdma(cpu);
+        this.p2pdmaBuilt = !topology.machine().platform().p2pdmaNotBuilt();
         int n = topology.size();
         this.upstream = new int[n];
         this.chainLength = new int[n];
@@ -210,6 +217,17 @@ public final class P2pDmaDecision {
      * ({@link Era#NEXT}) tells classes apart, the 6.12 rule gives every class the same answer.
      */
     public long calc(int provider, int client, TlpClass tlp) {
+        long r = calcTree(provider, client, tlp);
+        return p2pdmaBuilt ? r : pack(MapType.NOT_SUPPORTED, distanceOf(r));
+    }
+
+    /** Whether the kernel has P2PDMA at all: false when it was built without CONFIG_PCI_P2PDMA. */
+    public boolean p2pdmaBuilt() {
+        return p2pdmaBuilt;
+    }
+
+    /** The tree walk of calc_map_type_and_dist(), as a kernel built with CONFIG_PCI_P2PDMA does it. */
+    private long calcTree(int provider, int client, TlpClass tlp) {
         if (divergenceRule) {
             DirectionalAcsRule.Divergence d = directional.walk(provider, client);
             return pack(mapType(DirectionalAcsRule.route(d, tlp), provider, client), d.distance());
@@ -482,6 +500,11 @@ public final class P2pDmaDecision {
                 narration.acsRedirect(offenders);
             }
             hostBridgeStory(provider, client, acsRedirects, kernelLog, explain, narration);
+        }
+        if (!p2pdmaBuilt) {
+            // include/linux/pci-p2pdma.h without CONFIG_PCI_P2PDMA: the stubs compute nothing and print nothing
+            List<String> stub = List.of(KernelConfig.NOT_BUILT_REASON + ": pci_p2pdma_distance_many() is a stub that returns -1 for every pair");
+            return new P2pVerdict(pf.address(), cf.address(), MapType.NOT_SUPPORTED, dist, path, common, List.of(), List.of(), stub, stub);
         }
         narration.verdict(type, dist);
         List<String> reasons = new ArrayList<>(kernelLog.size() + explain.size() + assumed.size());

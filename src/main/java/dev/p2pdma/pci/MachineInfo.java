@@ -17,9 +17,11 @@ import java.util.TreeMap;
  * @param iommuActive   whether the kernel had IOMMU groups, when known
  * @param iommuGroups   captured IOMMU groups: number to sorted members; empty when none or unknown
  * @param notes         importer remarks for people (what was missing, what was assumed)
+ * @param platform      the CPU hypervisor flag, DMI strings and kernel configuration, as far as the input has them
  */
 public record MachineInfo(String source, Optional<CpuInfo> cpu, Optional<String> cmdline, Optional<String> kernelRelease,
-                          Optional<Boolean> iommuActive, SortedMap<Integer, List<PciAddress>> iommuGroups, List<String> notes) {
+                          Optional<Boolean> iommuActive, SortedMap<Integer, List<PciAddress>> iommuGroups, List<String> notes,
+                          PlatformFacts platform) {
 
     public MachineInfo {
         iommuGroups = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(iommuGroups));
@@ -29,33 +31,38 @@ public record MachineInfo(String source, Optional<CpuInfo> cpu, Optional<String>
     /** A machine of which nothing is known beyond the source. */
     public static MachineInfo unknown(String source) {
         return new MachineInfo(source, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                new TreeMap<>(), List.of());
+                new TreeMap<>(), List.of(), PlatformFacts.UNKNOWN);
     }
 
     /** The same facts with another source, e.g. the file a topology was read from. */
     public MachineInfo withSource(String s) {
-        return new MachineInfo(s, cpu, cmdline, kernelRelease, iommuActive, iommuGroups, notes);
+        return new MachineInfo(s, cpu, cmdline, kernelRelease, iommuActive, iommuGroups, notes, platform);
     }
 
     public MachineInfo withCpu(Optional<CpuInfo> c) {
-        return new MachineInfo(source, c, cmdline, kernelRelease, iommuActive, iommuGroups, notes);
+        return new MachineInfo(source, c, cmdline, kernelRelease, iommuActive, iommuGroups, notes, platform);
     }
 
     public MachineInfo withCmdline(Optional<String> c) {
-        return new MachineInfo(source, cpu, c, kernelRelease, iommuActive, iommuGroups, notes);
+        return new MachineInfo(source, cpu, c, kernelRelease, iommuActive, iommuGroups, notes, platform);
     }
 
     public MachineInfo withKernelRelease(Optional<String> r) {
-        return new MachineInfo(source, cpu, cmdline, r, iommuActive, iommuGroups, notes);
+        return new MachineInfo(source, cpu, cmdline, r, iommuActive, iommuGroups, notes, platform);
     }
 
     public MachineInfo withIommu(Optional<Boolean> active, Map<Integer, List<PciAddress>> groups) {
-        return new MachineInfo(source, cpu, cmdline, kernelRelease, active, new TreeMap<>(groups), notes);
+        return new MachineInfo(source, cpu, cmdline, kernelRelease, active, new TreeMap<>(groups), notes, platform);
+    }
+
+    /** The same facts with these platform facts (hypervisor flag, DMI, kernel configuration). */
+    public MachineInfo withPlatform(PlatformFacts p) {
+        return new MachineInfo(source, cpu, cmdline, kernelRelease, iommuActive, iommuGroups, notes, p);
     }
 
     public MachineInfo withNote(String note) {
         List<String> n = new java.util.ArrayList<>(notes);
         n.add(note);
-        return new MachineInfo(source, cpu, cmdline, kernelRelease, iommuActive, iommuGroups, n);
+        return new MachineInfo(source, cpu, cmdline, kernelRelease, iommuActive, iommuGroups, n, platform);
     }
 }

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * README's transcripts stay true: every {@code $ ./p2pdma ...} command in a README code block whose
- * input is reproducible (a {@code ../shared} capture or an {@code examples/} scenario; not this
+ * input is reproducible (a {@code ../shared} capture, an {@code examples/} scenario or topology file; not this
  * machine's /sys, not a command writing a file) is run in-process and its output compared with the
  * block line by line. A {@code | head -N} or {@code | tail -N} after the command is applied; a line
  * {@code ...} in a transcript stands for any number of lines.

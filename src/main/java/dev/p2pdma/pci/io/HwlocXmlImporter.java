@@ -25,6 +25,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * Imports the PCI tree from the XML that {@code lstopo --of xml} writes: hwloc 1.x files (root
@@ -60,6 +62,11 @@ import java.util.Optional;
  * <p>Stateless; safe to use from several threads.
  */
 public final class HwlocXmlImporter {
+
+    /** hwloc's DMI info names (its Linux backend reads them from /sys/class/dmi/id) and the sysfs names they stand for. */
+    private static final Map<String, String> DMI_INFOS = Map.of("DMISysVendor", "sys_vendor", "DMIProductName", "product_name",
+            "DMIProductVersion", "product_version", "DMIBoardVendor", "board_vendor", "DMIBoardName", "board_name",
+            "DMIBIOSVendor", "bios_vendor", "DMIBIOSVersion", "bios_version", "DMIChassisVendor", "chassis_vendor");
 
     /** Prefix of {@link MachineInfo#source()} for topologies from this importer. */
     public static final String SOURCE_PREFIX = "hwloc XML ";
@@ -292,6 +299,13 @@ public final class HwlocXmlImporter {
                     : "CPU unknown: the file has no CPUVendor and CPUFamilyNumber infos" + model);
         }
         Map<String, String> infos = doc.machineInfos();
+        SortedMap<String, String> dmi = new TreeMap<>();
+        DMI_INFOS.forEach((info, sysfsName) -> {
+            if (infos.containsKey(info) && !infos.get(info).isBlank()) {
+                dmi.put(sysfsName, HwlocXmlReader.oneLine(infos.get(info)).strip());
+            }
+        });
+        m = m.withPlatform(m.platform().withDmi(dmi));
         if (infos.containsKey("DMIProductName")) {
             m = m.withNote("machine: " + HwlocXmlReader.oneLine(infos.get("DMIProductName")) + " (DMIProductName)");
         }

@@ -50,7 +50,8 @@ final class HwlocXmlReader {
     /** The encoding in an XML declaration. */
     private static final Pattern DECLARED_ENCODING = Pattern.compile("^<\\?xml[^>]*?\\sencoding\\s*=\\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']");
     /** Info names kept for the machine notes, wherever they sit. */
-    private static final Set<String> MACHINE_INFOS = Set.of("DMIProductName", "Architecture", "hwlocVersion");
+    private static final Set<String> MACHINE_INFOS = Set.of("DMIProductName", "Architecture", "hwlocVersion",
+            "DMISysVendor", "DMIProductVersion", "DMIBoardVendor", "DMIBoardName", "DMIBIOSVendor", "DMIBIOSVersion", "DMIChassisVendor");
 
     /**
      * What the reader found.
@@ -59,7 +60,7 @@ final class HwlocXmlReader {
      * @param pciObjects       host bridges, PCI bridges and PCI devices in document order (parents before children)
      * @param cpuObject        the first object in document order with a {@code CPUVendor} info
      * @param firstCpuModel    the first {@code CPUModel} info anywhere
-     * @param machineInfos     first value of each of DMIProductName, Architecture, hwlocVersion
+     * @param machineInfos     first value of each of DMIProductName, Architecture, hwlocVersion and the DMI vendor and name infos
      * @param ignoredWithBusId how many objects of other types carried a {@code pci_busid}
      */
     record Document(Optional<String> formatVersion, List<HwlocObject> pciObjects, Optional<HwlocObject> cpuObject,

@@ -3,6 +3,7 @@ package dev.p2pdma.pci.io;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -22,8 +23,10 @@ import dev.p2pdma.doc.Texts;
  * Writes a sysfs capture tarball ({@code .tar.gz}) in exactly the format of the conformance
  * cases (shared/conformance/README.md, section 1): the per-function links of
  * {@code sys/bus/pci/devices}, every function's directory chain with only the attribute files and
- * links the format lists, {@code p2pmem/} without {@code allocate}, the IOMMU group links and
- * three procfs files. Every directory has its own entry, links keep their relative targets, member
+ * links the format lists, {@code p2pmem/} without {@code allocate}, the IOMMU group links,
+ * three procfs files and, when the machine has them, the DMI strings of {@code sys/class/dmi/id}
+ * (as a plain directory) and the kernel configuration ({@code proc/config.gz}, else
+ * {@code /boot/config-<release>} as {@code boot/config}); see docs/capture-format.md. Every directory has its own entry, links keep their relative targets, member
  * names have no leading {@code /} or {@code ./}. Nothing else is read: no BAR {@code resource<N>}
  * file, no {@code rom}, no {@code p2pmem/allocate}.
  *
@@ -165,6 +168,8 @@ public final class SysfsCaptureWriter {
             for (String p : SysfsLayout.PROC_FILES) {
                 file(p);
             }
+            dmi();
+            kernelConfig();
             return new Summary(functionDirs.size(), written.size(), skipped);
         }
 
@@ -222,6 +227,46 @@ public final class SysfsCaptureWriter {
             }
         }
 
+        /** Copies the DMI strings the format lists into a plain {@code sys/class/dmi/id/} directory (the live one is a link; a dump without it may have sys/devices/virtual/dmi/id). */
+        private void dmi() throws ImportException, IOException {
+            for (String dir : SysfsLayout.DMI_DIRS) {
+                Optional<List<String>> names = tree.list(dir);
+                if (names.isPresent()) {
+                    for (String f : SysfsLayout.DMI_FILES) {
+                        if (names.get().contains(f)) {
+                            file(dir + "/" + f, SysfsLayout.DMI_DIR + "/" + f);
+                        }
+                    }
+                    return;
+                }
+            }
+        }
+
+        /**
+         * Copies the kernel configuration: {@code proc/config.gz} as it is, else a captured
+         * {@code boot/config}, else the live {@code boot/config-<release>} as {@code boot/config}.
+         */
+        private void kernelConfig() throws ImportException, IOException {
+            if (file(SysfsLayout.PROC_CONFIG, SysfsLayout.PROC_CONFIG) || file(SysfsLayout.BOOT_CONFIG, SysfsLayout.BOOT_CONFIG)) {
+                return;
+            }
+            Optional<byte[]> release = readQuietly(SysfsLayout.OSRELEASE);
+            if (release.isPresent()) {
+                String r = new String(release.get(), StandardCharsets.UTF_8).strip();
+                if (r.matches("[A-Za-z0-9._+~-]{1,128}")) {
+                    file(SysfsLayout.BOOT_CONFIG_PREFIX + r, SysfsLayout.BOOT_CONFIG);
+                }
+            }
+        }
+
+        private Optional<byte[]> readQuietly(String path) {
+            try {
+                return tree.read(path);
+            } catch (ImportException e) {
+                return Optional.empty();
+            }
+        }
+
         /** Writes a directory entry and those of all directories above it, once each. */
         private void directory(String path) throws IOException {
             if (path.isEmpty() || written.contains(path)) {
@@ -240,6 +285,15 @@ public final class SysfsCaptureWriter {
 
         /** Copies a regular file when it is there and readable. */
         private void file(String path) throws ImportException, IOException {
+            file(path, path);
+        }
+
+        /**
+         * Copies the regular file {@code path} to the member {@code member} when it is there and readable.
+         *
+         * @return true when the member was written
+         */
+        private boolean file(String path, String member) throws ImportException, IOException {
             Optional<byte[]> bytes;
             try {
                 bytes = tree.read(path);
@@ -249,19 +303,20 @@ public final class SysfsCaptureWriter {
                 }
                 // the kernel may refuse an attribute (e.g. EIO from a powered-down device): leave it out
                 skipped++;
-                return;
+                return false;
             }
-            if (bytes.isEmpty() || written.contains(path)) {
-                return;
+            if (bytes.isEmpty() || written.contains(member)) {
+                return false;
             }
-            directory(path.substring(0, path.lastIndexOf('/')));
-            TarArchiveEntry e = entry(path, TarConstants.LF_NORMAL);
+            directory(member.substring(0, member.lastIndexOf('/')));
+            TarArchiveEntry e = entry(member, TarConstants.LF_NORMAL);
             e.setMode(FILE_MODE);
             e.setSize(bytes.get().length);
             tar.putArchiveEntry(e);
             tar.write(bytes.get());
             tar.closeArchiveEntry();
-            written.add(path);
+            written.add(member);
+            return true;
         }
 
         /** Copies a symbolic link, target as stored, when it is there. */

@@ -6,6 +6,7 @@ import dev.p2pdma.pci.Bar;
 import dev.p2pdma.pci.ConfigSpace;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.HostBridge;
+import dev.p2pdma.pci.KernelConfig;
 import dev.p2pdma.pci.LinkInfo;
 import dev.p2pdma.pci.MachineInfo;
 import dev.p2pdma.pci.P2pMemInfo;
@@ -13,8 +14,12 @@ import dev.p2pdma.pci.Parent;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.pci.PlatformFacts;
 import dev.p2pdma.pci.PortTypeInference;
 import dev.p2pdma.pci.TopologyException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -32,6 +37,7 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.zip.GZIPInputStream;
 
 /**
  * Reads a Linux sysfs tree into a {@link PciTopology}: the live machine ({@code /}), a captured
@@ -449,8 +455,10 @@ public final class SysfsImporter {
         if (cpuinfo.isEmpty()) {
             m = m.withNote("proc/cpuinfo is missing: the CPU is unknown");
         } else {
-            Optional<CpuInfo> cpu = CpuInfo.parseProcCpuinfo(new String(cpuinfo.get(), StandardCharsets.UTF_8));
+            String cpuText = new String(cpuinfo.get(), StandardCharsets.UTF_8);
+            Optional<CpuInfo> cpu = CpuInfo.parseProcCpuinfo(cpuText);
             m = m.withCpu(cpu);
+            m = m.withPlatform(m.platform().withCpuHypervisorFlag(PlatformFacts.hypervisorFlag(cpuText)));
             if (cpu.isEmpty()) {
                 m = m.withNote("proc/cpuinfo names no vendor_id and cpu family (not an x86 machine?): the CPU rule does not apply");
             }
@@ -464,6 +472,8 @@ public final class SysfsImporter {
         if (release.isPresent()) {
             m = m.withKernelRelease(Optional.of(attribute(release.get())));
         }
+        m = m.withPlatform(m.platform().withDmi(dmi(tree)));
+        m = kernelConfig(tree, m);
         if (groups.isPresent()) {
             boolean active = !tree.list(SysfsLayout.IOMMU_GROUPS).orElse(List.of()).isEmpty();
             m = m.withIommu(Optional.of(active), groups.get());
@@ -471,6 +481,80 @@ public final class SysfsImporter {
             m = m.withNote("sys/kernel/iommu_groups is missing: whether an IOMMU was active is unknown");
         }
         return m;
+    }
+
+    /** The DMI strings of {@code sys/class/dmi/id} (else {@code sys/devices/virtual/dmi/id}) that the format lists, stripped; empty when there are none. */
+    private static SortedMap<String, String> dmi(CaptureTree tree) throws ImportException {
+        SortedMap<String, String> out = new TreeMap<>();
+        String dir = SysfsLayout.DMI_DIR;
+        Optional<List<String>> names = Optional.empty();
+        for (String d : SysfsLayout.DMI_DIRS) {
+            names = tree.list(d);
+            if (names.isPresent()) {
+                dir = d;
+                break;
+            }
+        }
+        if (names.isEmpty()) {
+            return out;
+        }
+        for (String f : SysfsLayout.DMI_FILES) {
+            if (names.get().contains(f)) {
+                Optional<byte[]> bytes;
+                try {
+                    bytes = tree.read(dir + "/" + f);
+                } catch (ImportException e) {
+                    // a DMI string the kernel will not give (or a capture without its bytes) is simply unknown
+                    continue;
+                }
+                bytes.map(SysfsImporter::attribute).filter(v -> !v.isEmpty()).ifPresent(v -> out.put(f, v));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The kernel configuration: {@code proc/config.gz}, else a capture's {@code boot/config}, else
+     * the live {@code boot/config-<release>}; a file that is no kernel configuration is a note.
+     */
+    private static MachineInfo kernelConfig(CaptureTree tree, MachineInfo m) throws ImportException {
+        Optional<byte[]> gz = tree.read(SysfsLayout.PROC_CONFIG);
+        String source;
+        String text;
+        if (gz.isPresent()) {
+            source = SysfsLayout.PROC_CONFIG;
+            text = gunzip(tree, gz.get());
+        } else {
+            Optional<byte[]> plain = tree.read(SysfsLayout.BOOT_CONFIG);
+            source = SysfsLayout.BOOT_CONFIG;
+            if (plain.isEmpty() && m.kernelRelease().filter(r -> r.matches("[A-Za-z0-9._+~-]{1,128}")).isPresent()) {
+                source = SysfsLayout.BOOT_CONFIG_PREFIX + m.kernelRelease().get();
+                plain = tree.read(source);
+            }
+            if (plain.isEmpty()) {
+                return m;
+            }
+            text = new String(plain.get(), StandardCharsets.UTF_8);
+        }
+        Optional<KernelConfig> config = KernelConfig.parse(source, text);
+        if (config.isEmpty()) {
+            return m.withNote(source + " holds no CONFIG_ line (not a kernel configuration): whether CONFIG_PCI_P2PDMA is set is unknown");
+        }
+        return m.withPlatform(m.platform().withKernelConfig(config));
+    }
+
+    /** The text of a gzip'd kernel configuration, at most {@link CaptureTree#MAX_FILE_BYTES} of it. */
+    private static String gunzip(CaptureTree tree, byte[] bytes) throws ImportException {
+        try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+            byte[] text = in.readNBytes(CaptureTree.MAX_FILE_BYTES + 1);
+            if (text.length > CaptureTree.MAX_FILE_BYTES) {
+                throw new ImportException(tree.describe(SysfsLayout.PROC_CONFIG) + ": larger than "
+                        + (CaptureTree.MAX_FILE_BYTES >> 20) + " MiB uncompressed");
+            }
+            return new String(text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new ImportException(tree.describe(SysfsLayout.PROC_CONFIG) + ": not a gzip'd kernel configuration: " + Texts.ioReason(e), e);
+        }
     }
 
     /**

@@ -23,6 +23,21 @@ final class SysfsLayout {
     static final String CMDLINE = "proc/cmdline";
     /** The kernel release. */
     static final String OSRELEASE = "proc/sys/kernel/osrelease";
+    /** The firmware's DMI strings (a link to sys/devices/virtual/dmi/id on a live machine; a plain directory in a capture). */
+    static final String DMI_DIR = "sys/class/dmi/id";
+    /** Where the DMI strings really are; read when a dump has no sys/class/dmi/id (some of hwloc's test dumps). */
+    static final String DMI_DEVICE_DIR = "sys/devices/virtual/dmi/id";
+    /** The DMI directories, in the order they are looked for. */
+    static final List<String> DMI_DIRS = List.of(DMI_DIR, DMI_DEVICE_DIR);
+    /** The DMI strings a capture holds: the names that tell a vendor and a product, never serial numbers or UUIDs. */
+    static final List<String> DMI_FILES = List.of("sys_vendor", "product_name", "product_version", "product_family",
+            "board_vendor", "board_name", "bios_vendor", "bios_version", "chassis_vendor");
+    /** The running kernel's configuration, when built with CONFIG_IKCONFIG_PROC (gzip'd text). */
+    static final String PROC_CONFIG = "proc/config.gz";
+    /** The kernel configuration in a capture when it came from /boot (plain text). */
+    static final String BOOT_CONFIG = "boot/config";
+    /** The kernel configuration on a live machine, followed by the release: {@code boot/config-6.12.117}. */
+    static final String BOOT_CONFIG_PREFIX = "boot/config-";
     /** The p2pmem attribute directory inside a function directory. */
     static final String P2PMEM = "p2pmem";
 
@@ -48,7 +63,9 @@ final class SysfsLayout {
             "vendor", "device", "subsystem_vendor", "subsystem_device", "class", "revision", "config", "resource",
             "numa_node", "current_link_speed", "current_link_width", "max_link_speed", "max_link_width",
             "secondary_bus_number", "subordinate_bus_number", "size", "available", "published",
-            "cpuinfo", "cmdline", "osrelease");
+            "cpuinfo", "cmdline", "osrelease", "config.gz",
+            "sys_vendor", "product_name", "product_version", "product_family", "board_vendor", "board_name", "bios_vendor",
+            "bios_version", "chassis_vendor");
 
     private SysfsLayout() {
     }

@@ -22,7 +22,9 @@ import dev.p2pdma.pci.Bar;
 import dev.p2pdma.pci.CpuInfo;
 import dev.p2pdma.pci.HostBridge;
 import dev.p2pdma.pci.LinkInfo;
+import dev.p2pdma.pci.KernelConfig;
 import dev.p2pdma.pci.MachineInfo;
+import dev.p2pdma.pci.PlatformFacts;
 import dev.p2pdma.pci.P2pMemInfo;
 import dev.p2pdma.pci.Parent;
 import dev.p2pdma.pci.PciAddress;
@@ -43,7 +45,10 @@ final class TopologyDocumentDecoder {
     /** Fields of the document. */
     static final Set<String> DOCUMENT_FIELDS = Set.of("format", "machine", "host_bridges");
     /** Fields of {@code machine}. */
-    static final Set<String> MACHINE_FIELDS = Set.of("source", "cpu", "cmdline", "kernel", "iommu", "iommu_groups", "notes");
+    static final Set<String> MACHINE_FIELDS = Set.of("source", "cpu", "cmdline", "kernel", "iommu", "iommu_groups", "notes",
+            "hypervisor_flag", "dmi", "kernel_config");
+    /** Fields of {@code machine.kernel_config}. */
+    static final Set<String> KERNEL_CONFIG_FIELDS = Set.of("source", "pci_p2pdma");
     /** Fields of {@code machine.cpu}. */
     static final Set<String> CPU_FIELDS = Set.of("vendor", "family", "model_name");
     /** Fields of a host bridge. */
@@ -201,7 +206,33 @@ final class TopologyDocumentDecoder {
         for (String note : r.strings(m, "notes", ctx)) {
             info = info.withNote(note);
         }
-        return info;
+        return info.withPlatform(platform(m));
+    }
+
+    /** The optional platform facts of {@code machine}: hypervisor_flag, dmi, kernel_config (files before them still read). */
+    private PlatformFacts platform(DocNode.Mapping m) throws DocumentException {
+        String ctx = "machine";
+        PlatformFacts p = PlatformFacts.UNKNOWN;
+        Optional<DocNode.Field> flag = r.optional(m, "hypervisor_flag");
+        if (flag.isPresent()) {
+            p = p.withCpuHypervisorFlag(Optional.of(r.bool(flag.get(), ctx)));
+        }
+        if (r.optional(m, "dmi").isPresent()) {
+            DocNode.Mapping d = r.mapping(m.fields().get("dmi"), ctx);
+            Map<String, String> dmi = new TreeMap<>();
+            for (DocNode.Field f : d.fields().values()) {
+                dmi.put(f.name(), r.string(f, "machine dmi"));
+            }
+            p = p.withDmi(dmi);
+        }
+        if (r.optional(m, "kernel_config").isPresent()) {
+            DocNode.Mapping k = r.mapping(m.fields().get("kernel_config"), ctx);
+            r.allowOnly(k, KERNEL_CONFIG_FIELDS, "machine kernel_config");
+            String source = r.optionalString(k, "source", "machine kernel_config").orElse("topology file");
+            boolean built = r.bool(r.required(k, "pci_p2pdma", "machine kernel_config"), "machine kernel_config");
+            p = p.withKernelConfig(Optional.of(new KernelConfig(source, built)));
+        }
+        return p;
     }
 
     // ---------------------------------------------------------------- host bridges and devices

@@ -140,6 +140,16 @@ public final class TopologyFileWriter {
                 e.getValue().forEach(a -> members.add(a.toString()));
             }
         }
+        m.platform().cpuHypervisorFlag().ifPresent(f -> o.put("hypervisor_flag", f));
+        if (!m.platform().dmi().isEmpty()) {
+            ObjectNode dmi = o.putObject("dmi");
+            m.platform().dmi().forEach(dmi::put);
+        }
+        m.platform().kernelConfig().ifPresent(k -> {
+            ObjectNode kc = o.putObject("kernel_config");
+            kc.put("source", k.source());
+            kc.put("pci_p2pdma", k.pciP2pdma());
+        });
         if (!m.notes().isEmpty()) {
             ArrayNode notes = o.putArray("notes");
             m.notes().forEach(notes::add);
