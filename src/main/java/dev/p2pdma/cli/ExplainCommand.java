@@ -6,6 +6,9 @@ import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.AcsBit;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.runtime.RuntimeDecision;
+import dev.p2pdma.runtime.RuntimeOptions;
+import dev.p2pdma.runtime.RuntimeVerdicts;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +48,10 @@ final class ExplainCommand implements Callable<Integer> {
             + " and which rule reads it (P2PDMA redirect: RR, CR, EC; IOMMU isolation: SV, RR, CR, UF).")
     boolean acs;
 
+    /** The runtime settings (NCCL_P2P_LEVEL). */
+    @Mixin
+    RuntimeOption runtime;
+
     /** Picocli's view of this command. */
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -52,7 +59,9 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
+        RuntimeOptions runtimeOptions = runtime.options();
         LoadedMachine a = input.load();
+        RuntimeVerdicts rt = RuntimeVerdicts.of(a, runtimeOptions);
         PciTopology t = a.topology();
         int p = resolve(t, provider);
         int[] cs = clients.stream().mapToInt(c -> resolve(t, c)).toArray();
@@ -63,19 +72,21 @@ final class ExplainCommand implements Callable<Integer> {
         int many = a.decision().distanceMany(p, cs, false, KernelLog.discard());
         PrintWriter out = spec.commandLine().getOut();
         if (chosen == OutputFormat.JSON) {
-            VerdictJson.writeExplain(a, verdicts, many, out);
+            VerdictJson.writeExplain(a, rt, verdicts, many, out);
         } else {
-            writeText(a, t, p, cs, verdicts, many, acs, TerminalText.writer(out));
+            writeText(a, rt, p, cs, verdicts, many, acs, TerminalText.writer(out));
         }
         out.flush();
         return 0;
     }
 
     /** The walk and verdict of each pair as text, input text escaped ({@link TerminalText}). */
-    private static void writeText(LoadedMachine a, PciTopology t, int p, int[] cs, List<P2pVerdict> verdicts, int many, boolean acs,
+    private static void writeText(LoadedMachine a, RuntimeVerdicts rt, int p, int[] cs, List<P2pVerdict> verdicts, int many, boolean acs,
             PrintWriter out) {
+        PciTopology t = a.topology();
         Header.write(a, out);
-        for (P2pVerdict v : verdicts) {
+        for (int k = 0; k < verdicts.size(); k++) {
+            P2pVerdict v = verdicts.get(k);
             out.println();
             out.println(v.provider() + " -> " + v.client() + ": " + v.mapType() + ", distance " + v.distance());
             for (String s : v.steps()) {
@@ -91,6 +102,10 @@ final class ExplainCommand implements Callable<Integer> {
                 for (String hop : v.path()) {
                     PciAddress.tryParse(hop).flatMap(t::function).ifPresent(f -> AcsBit.explain(f).forEach(l -> out.println("  " + l)));
                 }
+            }
+            out.println("  Runtimes:");
+            for (RuntimeDecision d : rt.decide(p, cs[k], v.mapType())) {
+                out.println("    " + d.line());
             }
         }
         if (cs.length > 1) {
