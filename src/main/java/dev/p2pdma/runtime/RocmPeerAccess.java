@@ -2,7 +2,6 @@ package dev.p2pdma.runtime;
 
 import dev.p2pdma.machine.IommuMode;
 import dev.p2pdma.p2pdma.MapType;
-import dev.p2pdma.pci.Bar;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +40,7 @@ public final class RocmPeerAccess {
      * @param pcieP2p      {@code amdgpu.pcie_p2p} as the command line sets it, when it does
      * @param iommu        the client's DMA setup
      */
-    public static RuntimeDecision decide(DeviceKind providerKind, Optional<Bar> vramBar, DeviceKind clientKind, MapType mapType,
+    public static RuntimeDecision decide(DeviceKind providerKind, Optional<VramAperture> vramBar, DeviceKind clientKind, MapType mapType,
                                          Optional<Boolean> pcieP2p, IommuMode iommu) {
         List<String> why = new ArrayList<>();
         boolean param = pcieP2p.orElse(true);
@@ -55,7 +54,7 @@ public final class RocmPeerAccess {
         } else {
             long size = vramBar.get().sizeBytes();
             largeBar = size > SMALL_BAR_BYTES;
-            why.add((largeBar ? "large BAR assumed (BAR" : "small BAR assumed (BAR") + vramBar.get().index() + " " + sizeText(size)
+            why.add((largeBar ? "large BAR assumed (BAR" : "small BAR assumed (BAR") + vramBar.get().barIndex() + " " + sizeText(size)
                     + "; VRAM size unknown)");
         }
         boolean reach;
@@ -64,10 +63,10 @@ public final class RocmPeerAccess {
             why.add("peer in an IOMMU " + iommu.groupType() + " domain (no mask test)");
         } else {
             int bits = clientKind == DeviceKind.AMD_GPU ? 44 : 64;
-            long end = vramBar.map(Bar::cpuEnd).orElse(0L);
-            reach = bits >= 64 || end >>> bits == 0;
+            reach = vramBar.map(b -> b.fits(bits)).orElse(true);
             why.add(vramBar.isEmpty() ? "BAR fits the peer's DMA mask (assumed)"
-                    : String.format("BAR end 0x%x %s the peer's %d-bit DMA mask (assumed)", end, reach ? "within" : "beyond", bits));
+                    : "BAR needs " + vramBar.get().addressBits() + " address bits, " + (reach ? "within" : "beyond") + " the peer's " + bits
+                            + "-bit DMA mask (assumed)");
         }
         boolean peer = param && distance && largeBar && reach;
         String reason = String.join(", ", why);

@@ -54,7 +54,7 @@ public final class RuntimeVerdicts {
      * @param vramBar its largest memory BAR, when it has one
      * @param p2pmem  whether it registered p2pmem
      */
-    private record Facts(DeviceKind kind, Optional<Bar> vramBar, boolean p2pmem) {
+    private record Facts(DeviceKind kind, Optional<VramAperture> vramBar, boolean p2pmem) {
     }
 
     /** What a pair's decisions depend on. */
@@ -69,8 +69,8 @@ public final class RuntimeVerdicts {
         int gpus = 0;
         for (int i = 0; i < t.size(); i++) {
             PciFunction f = t.function(i);
-            Facts x = new Facts(DeviceKind.of(f), f.bars().stream().filter(Bar::memory).max(Comparator.comparingLong(Bar::sizeBytes)),
-                    f.p2pmem().isPresent());
+            Facts x = new Facts(DeviceKind.of(f),
+                    f.bars().stream().filter(Bar::memory).max(Comparator.comparingLong(Bar::sizeBytes)).map(VramAperture::of), f.p2pmem().isPresent());
             factsOf[i] = ids.computeIfAbsent(x, k -> ids.size());
             if (x.kind() == DeviceKind.NVIDIA_GPU && !f.isVirtfn()) {
                 gpus++;

@@ -66,6 +66,21 @@ class ReportRuntimesTest {
     }
 
     @Test
+    void everyCellOfTheDgx2DecodesToTheRuntimeLinesOfExplainAlsoWhereCellsShareADecisionSet() throws Exception {
+        assertEveryCell(Machines.load(LoadedMachine.SourceKind.HWLOC, Machines.shared().resolve("real-machines/hwloc/nvidiaDGX2.xml")),
+                RuntimeOptions.defaults());
+    }
+
+    @Test
+    void aThousandEndpointsShareAFewDecisionSetsSoTheBlobStaysSmall() {
+        LoadedMachine m = Machines.of(dev.p2pdma.sim.SyntheticHost.build());
+        JsonNode data = blob(HtmlReport.render(ReportModel.of(m, Machines.testIds())));
+        assertThat(data.get("rt").size()).isEqualTo(1000);
+        assertThat(data.get("rtSets").size()).as("distinct decision sets for a million pairs").isLessThan(100);
+        assertThat(data.get("rtLines").size()).isLessThan(200);
+    }
+
+    @Test
     void theReportUsesTheNcclLevelItWasMadeWith() throws Exception {
         LoadedMachine m = Machines.load(LoadedMachine.SourceKind.SYSFS, Machines.capture("rp-iommu_on-cpu_amd"));
         assertEveryCell(m, new RuntimeOptions(NcclLevel.parse("PIX")));
