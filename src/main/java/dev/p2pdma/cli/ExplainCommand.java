@@ -6,6 +6,7 @@ import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.AcsBit;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.runtime.GdsDataPlane;
 import dev.p2pdma.runtime.RuntimeDecision;
 import dev.p2pdma.runtime.RuntimeOptions;
 import dev.p2pdma.runtime.RuntimeVerdicts;
@@ -70,19 +71,36 @@ final class ExplainCommand implements Callable<Integer> {
             verdicts.add(a.decision().explain(p, c));
         }
         int many = a.decision().distanceMany(p, cs, false, KernelLog.discard());
+        List<List<RuntimeDecision>> runtimes = runtimes(a, rt, p, cs, verdicts);
         PrintWriter out = spec.commandLine().getOut();
         if (chosen == OutputFormat.JSON) {
-            VerdictJson.writeExplain(a, rt, verdicts, many, out);
+            VerdictJson.writeExplain(a, runtimes, verdicts, many, out);
         } else {
-            writeText(a, rt, p, cs, verdicts, many, acs, TerminalText.writer(out));
+            writeText(a, runtimes, p, cs, verdicts, many, acs, TerminalText.writer(out));
         }
         out.flush();
         return 0;
     }
 
+    /**
+     * Each pair's runtime decisions, GDS run through the data plane where the client is an NVMe
+     * controller and the provider has p2pmem (as {@code odirect} runs it), derived otherwise.
+     */
+    private static List<List<RuntimeDecision>> runtimes(LoadedMachine a, RuntimeVerdicts rt, int p, int[] cs, List<P2pVerdict> verdicts) {
+        PciTopology t = a.topology();
+        List<Optional<RuntimeDecision>> ran = GdsDataPlane.run(a, t.function(p).address(),
+                verdicts.stream().map(P2pVerdict::client).toList(), verdicts.stream().map(P2pVerdict::mapType).toList());
+        List<List<RuntimeDecision>> out = new ArrayList<>();
+        for (int k = 0; k < cs.length; k++) {
+            List<RuntimeDecision> derived = rt.decide(p, cs[k], verdicts.get(k).mapType());
+            out.add(ran.get(k).map(g -> RuntimeVerdicts.with(derived, g)).orElse(derived));
+        }
+        return out;
+    }
+
     /** The walk and verdict of each pair as text, input text escaped ({@link TerminalText}). */
-    private static void writeText(LoadedMachine a, RuntimeVerdicts rt, int p, int[] cs, List<P2pVerdict> verdicts, int many, boolean acs,
-            PrintWriter out) {
+    private static void writeText(LoadedMachine a, List<List<RuntimeDecision>> runtimes, int p, int[] cs, List<P2pVerdict> verdicts, int many,
+            boolean acs, PrintWriter out) {
         PciTopology t = a.topology();
         Header.write(a, out);
         for (int k = 0; k < verdicts.size(); k++) {
@@ -104,7 +122,7 @@ final class ExplainCommand implements Callable<Integer> {
                 }
             }
             out.println("  Runtimes:");
-            for (RuntimeDecision d : rt.decide(p, cs[k], v.mapType())) {
+            for (RuntimeDecision d : runtimes.get(k)) {
                 out.println("    " + d.line());
             }
         }

@@ -94,7 +94,7 @@ final class VerdictJson {
         return u == 0 ? bytes + " bytes" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    static void writeExplain(LoadedMachine a, RuntimeVerdicts rt, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
+    static void writeExplain(LoadedMachine a, List<List<RuntimeDecision>> runtimes, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
         try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
             g.writeStringProperty("format", EXPLAIN_FORMAT);
@@ -102,9 +102,8 @@ final class VerdictJson {
             g.writeNumberProperty("distance_many", distanceMany);
             g.writeName("pairs");
             g.writeStartArray();
-            var t = a.topology();
-            for (P2pVerdict v : verdicts) {
-                writeVerdict(v, rt.decide(t.indexOf(v.provider()), t.indexOf(v.client()), v.mapType()), g);
+            for (int k = 0; k < verdicts.size(); k++) {
+                writeVerdict(verdicts.get(k), runtimes.get(k), g);
             }
             g.writeEndArray();
             g.writeEndObject();

@@ -115,6 +115,11 @@ public final class RuntimeVerdicts {
         return setup;
     }
 
+    /** {@code decisions} with the one of {@code replacement}'s runtime replaced by it (e.g. GDS run through the data plane). */
+    public static List<RuntimeDecision> with(List<RuntimeDecision> decisions, RuntimeDecision replacement) {
+        return decisions.stream().map(d -> d.runtime() == replacement.runtime() ? replacement : d).toList();
+    }
+
     /**
      * Every runtime's decision for {@code provider} (whose memory is used) and {@code client}
      * (which does the DMA), function indexes, given the kernel's map type for them; in

@@ -51,7 +51,8 @@ class RuntimesOutputTest {
         assertThat(block).containsExactlyElementsOf(fromJson);
         assertThat(block.get(0)).startsWith("    nvidia-smi: PIX: ");
         assertThat(block.get(1)).startsWith("    NCCL: P2P: path PIX is within level PXB");
-        assertThat(block.get(5)).startsWith("    GDS: P2P: O_DIRECT completes peer-to-peer: NVMe DMA goes to PCI bus addresses");
+        assertThat(block.get(5)).as("an NVMe client of a p2pmem provider: run through the data plane")
+                .isEqualTo("    GDS: P2P: O_DIRECT run through the model's data plane (p2pdma odirect): 4 KiB read ok, write ok");
     }
 
     @Test
@@ -79,6 +80,15 @@ class RuntimesOutputTest {
         Cli pxb = Cli.run("explain", "--sysfs", amd, "01:00.0", "02:00.0", "--nccl-p2p-level", "PXB");
         assertThat(runtimeBlock(pxb.out()).get(1)).startsWith("    NCCL: SHM (staged through host memory): path PHB is beyond NCCL_P2P_LEVEL PXB (set)")
                 .endsWith("; differs from the kernel: the kernel allows THRU_HOST_BRIDGE, NCCL stages through host memory");
+    }
+
+    @Test
+    void explainRunsGdsThroughTheDataPlaneForNvmeClientsAndSaysWhenItHangsWhereTheKernelAllowsTheRoute() {
+        Cli r = Cli.run("explain", "--sysfs", Cli.conformance("rp-iommu_off-cpu_amd"), "--kernel-param", "swiotlb=force", "01:00.0", "02:00.0");
+        assertThat(runtimeBlock(r.out()).get(5)).isEqualTo("    GDS: hangs: O_DIRECT run through the model's data plane (p2pdma odirect): 4 KiB read never returns,"
+                + " write never returns; differs from the kernel: the kernel allows THRU_HOST_BRIDGE, but the 6.12 NVMe data path never completes the I/O");
+        Cli sata = Cli.run("explain", "--sysfs", Cli.conformance("sw-iommu_on-cpu_intel"), "03:00.0", "00:1f.2");
+        assertThat(runtimeBlock(sata.out()).get(5)).startsWith("    GDS: -EREMOTEIO: O_DIRECT fails: ").endsWith("[client is not an NVMe controller: the outcome if it were]");
     }
 
     @Test

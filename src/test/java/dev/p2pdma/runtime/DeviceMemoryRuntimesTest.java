@@ -4,15 +4,9 @@ import static dev.p2pdma.runtime.RuntimeFixtures.at;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.p2pdma.base.UnknownAcsPolicy;
-import dev.p2pdma.block.IoVec;
 import dev.p2pdma.machine.DmaSetup;
 import dev.p2pdma.machine.IommuMode;
 import dev.p2pdma.machine.LoadedMachine;
-import dev.p2pdma.machine.ODirectCall;
-import dev.p2pdma.machine.ODirectOps;
-import dev.p2pdma.machine.ODirectProcess;
-import dev.p2pdma.machine.ODirectResult;
-import dev.p2pdma.machine.RunningMachine;
 import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
@@ -175,29 +169,37 @@ class DeviceMemoryRuntimesTest {
     }
 
     @Test
-    void gdsAgreesWithTheDataPlaneUnderSwiotlbForce() throws Exception {
+    void gdsDerivedFromTheMapTypeIsWhatTheDataPlaneDoesWithAndWithoutSwiotlbForce() throws Exception {
         Path cases = Path.of(System.getProperty("p2pdma.shared", "../shared")).resolve("conformance");
         List<String> seen = new ArrayList<>();
-        for (String[] run : List.of(new String[] {"rp-iommu_off-cpu_amd", "01:00.0", "02:00.0"}, new String[] {"sw-iommu_off-cpu_amd", "03:00.0", "04:00.0"},
-                new String[] {"rp-iommu_off-cpu_intel", "01:00.0", "02:00.0"})) {
-            LoadedMachine m = LoadedMachine.load(LoadedMachine.SourceKind.SYSFS, cases.resolve(run[0]).resolve("capture.tar.gz"), List.of("swiotlb=force"),
+        for (String[] run : List.of(new String[] {"rp-iommu_off-cpu_amd", "swiotlb=force"}, new String[] {"rp-iommu_off-cpu_amd", "swiotlb=noforce"},
+                new String[] {"rp-iommu_on-cpu_amd", "swiotlb=force"}, new String[] {"rp-iommu_off-cpu_intel", "swiotlb=force"})) {
+            LoadedMachine m = LoadedMachine.load(LoadedMachine.SourceKind.SYSFS, cases.resolve(run[0]).resolve("capture.tar.gz"), List.of(run[1]),
                     Optional.empty(), UnknownAcsPolicy.NO_REDIRECT);
-            PciAddress provider = PciAddress.parse("0000:" + run[1]);
-            PciAddress client = PciAddress.parse("0000:" + run[2]);
+            PciAddress provider = PciAddress.parse("0000:01:00.0");
+            PciAddress client = PciAddress.parse("0000:02:00.0");
             int p = m.topology().indexOf(provider);
             int c = m.topology().indexOf(client);
-            RuntimeDecision gds = RuntimeVerdicts.of(m, RuntimeOptions.defaults()).decide(p, c, m.decision().verdict(p, c).mapType())
-                    .get(Runtime.GDS.ordinal());
-            ODirectProcess proc = ODirectProcess.start(RunningMachine.boot(m, RunningMachine.DEFAULT_RAM_BYTES), provider, 64L << 10, false);
-            ODirectCall read = proc.call("read", false, client, 0, List.of(new IoVec(proc.addressOf(ODirectOps.BufferKind.P2PMEM, 0), 4096)));
-            String model = switch (read.result()) {
-                case ODirectResult.Bytes b -> "P2P";
-                case ODirectResult.Failed f -> "-" + f.errno().name();
-                case ODirectResult.Hung h -> "hangs";
-            };
-            assertThat(gds.decision()).as(run[0]).isEqualTo(model);
-            seen.add(model);
+            MapType mt = m.decision().verdict(p, c).mapType();
+            RuntimeDecision derived = RuntimeVerdicts.of(m, RuntimeOptions.defaults()).decide(p, c, mt).get(Runtime.GDS.ordinal());
+            RuntimeDecision ran = GdsDataPlane.run(m, provider, List.of(client), List.of(mt)).get(0).orElseThrow();
+            assertThat(derived.decision()).as("%s %s", run[0], run[1]).isEqualTo(ran.decision());
+            assertThat(derived.outcome()).isEqualTo(ran.outcome());
+            assertThat(derived.disagreement().isPresent()).isEqualTo(ran.disagreement().isPresent());
+            seen.add(ran.decision());
         }
-        assertThat(seen).containsExactly("hangs", "P2P", "-EREMOTEIO");
+        assertThat(seen).containsExactly("hangs", "P2P", "P2P", "-EREMOTEIO");
+    }
+
+    @Test
+    void theDataPlaneRunsOnlyForNvmeClientsOfAProviderWithP2pmem() throws Exception {
+        Path capture = Path.of(System.getProperty("p2pdma.shared", "../shared")).resolve("conformance/sw-iommu_on-cpu_intel/capture.tar.gz");
+        LoadedMachine m = LoadedMachine.load(LoadedMachine.SourceKind.SYSFS, capture, List.of(), Optional.empty(), UnknownAcsPolicy.NO_REDIRECT);
+        List<Optional<RuntimeDecision>> ran = GdsDataPlane.run(m, PciAddress.parse("0000:03:00.0"),
+                List.of(PciAddress.parse("0000:04:00.0"), PciAddress.parse("0000:00:1f.2")), List.of(MapType.BUS_ADDR, MapType.NOT_SUPPORTED));
+        assertThat(ran.get(0)).hasValueSatisfying(d -> assertThat(d.reason()).contains("read ok, write ok"));
+        assertThat(ran.get(1)).as("a SATA controller is no NVMe namespace").isEmpty();
+        assertThat(GdsDataPlane.run(m, PciAddress.parse("0000:00:1f.2"), List.of(PciAddress.parse("0000:04:00.0")), List.of(MapType.NOT_SUPPORTED)))
+                .as("no p2pmem to map").containsExactly(Optional.empty());
     }
 }
