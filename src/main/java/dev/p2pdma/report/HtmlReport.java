@@ -21,8 +21,9 @@ import java.util.concurrent.FutureTask;
  * provider's row as a list of clients, built by the script from the blob, which always holds
  * every cell (see {@link ReportData}). Trees of more than {@link #FOLDED_ABOVE_ROWS} rows start
  * with subtrees below the third level folded. The output is a function of its inputs: the same
- * machine and names give the same bytes. The blob's cells are computed on a second thread while
- * the rest of the page is written. Stateless and thread-safe.
+ * machine and names give the same bytes. The blob's cells, and what each runtime decides for them
+ * (shown in the details pane, {@link RuntimeCells}), are computed on two more threads while the
+ * rest of the page is written. Stateless and thread-safe.
  */
 public final class HtmlReport {
 

@@ -8,6 +8,8 @@ import java.util.OptionalInt;
  * them and as NCCL counts them after it fuses Broadcom switch levels), and the NUMA nodes of the two
  * host bridges.
  *
+ * <p>Immutable; safe to share between threads.
+ *
  * @param pcieClass       the class {@code nvidia-smi topo -m} prints
  * @param switches        distinct PCIe switches (or other non-root bridges) on the route, when it stays below one; 0 otherwise
  * @param ncclSwitches    the same after NCCL's fusing of Broadcom PEX Gen4/Gen5 switch levels

@@ -5,6 +5,8 @@ import java.util.Optional;
 /**
  * One runtime's decision for one (provider, client) pair.
  *
+ * <p>Immutable; safe to share between threads.
+ *
  * @param runtime      which runtime
  * @param outcome      what it does
  * @param decision     the decision in a word or two ("PIX", "P2P", "SHM", "-EREMOTEIO")

@@ -7,6 +7,8 @@ import dev.p2pdma.pci.Bar;
  * size, and how many address bits its last byte needs (the DMA-mask test). Keeps no address, so
  * that functions with equal apertures share decisions.
  *
+ * <p>Immutable; safe to share between threads.
+ *
  * @param barIndex    the BAR's index
  * @param sizeBytes   its size
  * @param addressBits bits needed to address its last byte (0 for a BAR at 0 of size 1)
