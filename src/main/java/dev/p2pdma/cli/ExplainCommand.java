@@ -6,6 +6,10 @@ import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.AcsBit;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.runtime.GdsDataPlane;
+import dev.p2pdma.runtime.RuntimeDecision;
+import dev.p2pdma.runtime.RuntimeOptions;
+import dev.p2pdma.runtime.RuntimeVerdicts;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +49,10 @@ final class ExplainCommand implements Callable<Integer> {
             + " and which rule reads it (P2PDMA redirect: RR, CR, EC; IOMMU isolation: SV, RR, CR, UF).")
     boolean acs;
 
+    /** The runtime settings (NCCL_P2P_LEVEL). */
+    @Mixin
+    RuntimeOption runtime;
+
     /** Picocli's view of this command. */
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -52,7 +60,9 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
+        RuntimeOptions runtimeOptions = runtime.options();
         LoadedMachine a = input.load();
+        RuntimeVerdicts rt = RuntimeVerdicts.of(a, runtimeOptions);
         PciTopology t = a.topology();
         int p = resolve(t, provider);
         int[] cs = clients.stream().mapToInt(c -> resolve(t, c)).toArray();
@@ -61,21 +71,40 @@ final class ExplainCommand implements Callable<Integer> {
             verdicts.add(a.decision().explain(p, c));
         }
         int many = a.decision().distanceMany(p, cs, false, KernelLog.discard());
+        List<List<RuntimeDecision>> runtimes = runtimes(a, rt, p, cs, verdicts);
         PrintWriter out = spec.commandLine().getOut();
         if (chosen == OutputFormat.JSON) {
-            VerdictJson.writeExplain(a, verdicts, many, out);
+            VerdictJson.writeExplain(a, runtimes, verdicts, many, out);
         } else {
-            writeText(a, t, p, cs, verdicts, many, acs, TerminalText.writer(out));
+            writeText(a, runtimes, p, cs, verdicts, many, acs, TerminalText.writer(out));
         }
         out.flush();
         return 0;
     }
 
+    /**
+     * Each pair's runtime decisions, GDS run through the data plane where the client is an NVMe
+     * controller and the provider has p2pmem (as {@code odirect} runs it), derived otherwise.
+     */
+    private static List<List<RuntimeDecision>> runtimes(LoadedMachine a, RuntimeVerdicts rt, int p, int[] cs, List<P2pVerdict> verdicts) {
+        PciTopology t = a.topology();
+        List<Optional<RuntimeDecision>> ran = GdsDataPlane.run(a, t.function(p).address(),
+                verdicts.stream().map(P2pVerdict::client).toList(), verdicts.stream().map(P2pVerdict::mapType).toList());
+        List<List<RuntimeDecision>> out = new ArrayList<>();
+        for (int k = 0; k < cs.length; k++) {
+            List<RuntimeDecision> derived = rt.decide(p, cs[k], verdicts.get(k).mapType());
+            out.add(ran.get(k).map(g -> RuntimeVerdicts.with(derived, g)).orElse(derived));
+        }
+        return out;
+    }
+
     /** The walk and verdict of each pair as text, input text escaped ({@link TerminalText}). */
-    private static void writeText(LoadedMachine a, PciTopology t, int p, int[] cs, List<P2pVerdict> verdicts, int many, boolean acs,
-            PrintWriter out) {
+    private static void writeText(LoadedMachine a, List<List<RuntimeDecision>> runtimes, int p, int[] cs, List<P2pVerdict> verdicts, int many,
+            boolean acs, PrintWriter out) {
+        PciTopology t = a.topology();
         Header.write(a, out);
-        for (P2pVerdict v : verdicts) {
+        for (int k = 0; k < verdicts.size(); k++) {
+            P2pVerdict v = verdicts.get(k);
             out.println();
             out.println(v.provider() + " -> " + v.client() + ": " + v.mapType() + ", distance " + v.distance());
             for (String s : v.steps()) {
@@ -91,6 +120,10 @@ final class ExplainCommand implements Callable<Integer> {
                 for (String hop : v.path()) {
                     PciAddress.tryParse(hop).flatMap(t::function).ifPresent(f -> AcsBit.explain(f).forEach(l -> out.println("  " + l)));
                 }
+            }
+            out.println("  Runtimes:");
+            for (RuntimeDecision d : runtimes.get(k)) {
+                out.println("    " + d.line());
             }
         }
         if (cs.length > 1) {

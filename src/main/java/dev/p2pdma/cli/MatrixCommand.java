@@ -3,6 +3,7 @@ package dev.p2pdma.cli;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.report.PciIds;
 import dev.p2pdma.machine.LoadedMachine;
+import dev.p2pdma.runtime.RuntimeVerdicts;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -48,6 +49,10 @@ final class MatrixCommand implements Callable<Integer> {
             description = "Output width in characters for the text grid (default: $COLUMNS, else 80); names are shown only when they fit.")
     Integer widthChars;
 
+    /** The runtime settings (NCCL_P2P_LEVEL) for the JSON's runtimes. */
+    @Mixin
+    RuntimeOption runtime;
+
     /** Picocli's view of this command, for its output stream. */
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -56,16 +61,18 @@ final class MatrixCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
         int width = width();
+        var runtimeOptions = runtime.options();
         LoadedMachine a = input.load();
         MatrixSelection s = selection.resolve(a.topology());
         P2pMatrix m = P2pMatrix.of(a.decision(), s.providers(), s.clients());
         var out = spec.commandLine().getOut();
         if (chosen == OutputFormat.JSON) {
+            RuntimeVerdicts rt = RuntimeVerdicts.of(a, runtimeOptions);
             if (!selection.force && m.pairCount() > SelectionOptions.MAX_PAIRS) {
                 selection.checkSize("the matrix JSON", m.pairCount(), String.format(Locale.ROOT, " (%,d providers x %,d clients, about %s)",
-                        m.rows(), m.columns(), VerdictJson.humanBytes(VerdictJson.estimateMatrixBytes(m))));
+                        m.rows(), m.columns(), VerdictJson.humanBytes(VerdictJson.estimateMatrixBytes(rt, m))));
             }
-            VerdictJson.writeMatrix(a, m, s, out);
+            VerdictJson.writeMatrix(a, rt, m, s, out);
         } else {
             selection.checkSize("the text matrix", m.pairCount(), String.format(Locale.ROOT, " (%,d providers x %,d clients)", m.rows(), m.columns()));
             PciIds ids = ReportCommand.names(pciIds);

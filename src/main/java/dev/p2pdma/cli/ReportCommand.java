@@ -42,12 +42,17 @@ final class ReportCommand implements Callable<Integer> {
             description = "pci.ids file for vendor and device names (default: " + "/usr/share/misc/pci.ids when installed; else ids only).")
     Path pciIds;
 
+    /** The runtime settings (NCCL_P2P_LEVEL) for the details pane's runtime lines. */
+    @Mixin
+    RuntimeOption runtime;
+
     /** Picocli's view of this command, for its output stream. */
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
+        var runtimeOptions = runtime.options();
         OutputTarget target = new OutputTarget("-o", output);
         if (!target.isStdout()) {
             target.checkedPath();
@@ -65,7 +70,7 @@ final class ReportCommand implements Callable<Integer> {
         PciIds ids = await(names);
         int[] endpoints = selection.resolve(machine.topology()).union();
         selection.checkSize("the report's matrix", (long) endpoints.length * endpoints.length, String.format(java.util.Locale.ROOT, " (%,d functions)", endpoints.length));
-        String html = HtmlReport.render(ReportModel.of(machine, ids), endpoints);
+        String html = HtmlReport.render(ReportModel.of(machine, ids), endpoints, runtimeOptions);
         target.write(html, spec.commandLine().getOut());
         return 0;
     }

@@ -4,6 +4,8 @@ import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
+import dev.p2pdma.runtime.RuntimeDecision;
+import dev.p2pdma.runtime.RuntimeVerdicts;
 import java.io.Writer;
 import java.util.List;
 import tools.jackson.core.JsonGenerator;
@@ -31,7 +33,7 @@ final class VerdictJson {
     private static final int SAMPLE_PAIRS = 32;
 
     /** Streams the matrix: each pair's verdict is built, written and dropped in turn. */
-    static void writeMatrix(LoadedMachine a, P2pMatrix m, MatrixSelection s, Writer w) {
+    static void writeMatrix(LoadedMachine a, RuntimeVerdicts rt, P2pMatrix m, MatrixSelection s, Writer w) {
         try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
             g.writeStringProperty("format", MATRIX_FORMAT);
@@ -48,7 +50,8 @@ final class VerdictJson {
             g.writeStartArray();
             for (int i = 0; i < m.rows(); i++) {
                 for (int j = 0; j < m.columns(); j++) {
-                    writeVerdict(m.verdict(i, j), g);
+                    P2pVerdict v = m.verdict(i, j);
+                    writeVerdict(v, rt.decide(m.provider(i), m.client(j), v.mapType()), g);
                 }
             }
             g.writeEndArray();
@@ -60,7 +63,7 @@ final class VerdictJson {
      * An estimate of the matrix JSON's size in bytes: the mean size of up to
      * {@value #SAMPLE_PAIRS} pairs spread over the matrix, times the number of pairs.
      */
-    static long estimateMatrixBytes(P2pMatrix m) {
+    static long estimateMatrixBytes(RuntimeVerdicts rt, P2pMatrix m) {
         if (m.pairCount() == 0) {
             return 0;
         }
@@ -71,7 +74,8 @@ final class VerdictJson {
             int j = (int) ((k * 7919L + i) % m.columns());
             java.io.StringWriter one = new java.io.StringWriter();
             try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(one)) {
-                writeVerdict(m.verdict(i, j), g);
+                P2pVerdict v = m.verdict(i, j);
+                writeVerdict(v, rt.decide(m.provider(i), m.client(j), v.mapType()), g);
             }
             sampled += one.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length + 4;
         }
@@ -90,7 +94,7 @@ final class VerdictJson {
         return u == 0 ? bytes + " bytes" : String.format(java.util.Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
-    static void writeExplain(LoadedMachine a, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
+    static void writeExplain(LoadedMachine a, List<List<RuntimeDecision>> runtimes, List<P2pVerdict> verdicts, int distanceMany, Writer w) {
         try (JsonGenerator g = MAPPER.writerWithDefaultPrettyPrinter().createGenerator(w)) {
             g.writeStartObject();
             g.writeStringProperty("format", EXPLAIN_FORMAT);
@@ -98,8 +102,8 @@ final class VerdictJson {
             g.writeNumberProperty("distance_many", distanceMany);
             g.writeName("pairs");
             g.writeStartArray();
-            for (P2pVerdict v : verdicts) {
-                writeVerdict(v, g);
+            for (int k = 0; k < verdicts.size(); k++) {
+                writeVerdict(verdicts.get(k), runtimes.get(k), g);
             }
             g.writeEndArray();
             g.writeEndObject();
@@ -124,7 +128,7 @@ final class VerdictJson {
         strings(g, "boot_log", a.bootLog());
     }
 
-    private static void writeVerdict(P2pVerdict v, JsonGenerator g) {
+    private static void writeVerdict(P2pVerdict v, List<RuntimeDecision> runtimes, JsonGenerator g) {
         g.writeStartObject();
         g.writeStringProperty("provider", v.provider().toString());
         g.writeStringProperty("client", v.client().toString());
@@ -138,6 +142,18 @@ final class VerdictJson {
         if (!v.steps().isEmpty()) {
             strings(g, "steps", v.steps());
         }
+        g.writeName("runtimes");
+        g.writeStartObject();
+        for (RuntimeDecision d : runtimes) {
+            g.writeName(d.runtime().jsonKey());
+            g.writeStartObject();
+            g.writeStringProperty("outcome", d.outcome().jsonValue());
+            g.writeStringProperty("decision", d.decision());
+            g.writeStringProperty("reason", d.reason());
+            d.disagreement().ifPresent(x -> g.writeStringProperty("differs_from_kernel", x));
+            g.writeEndObject();
+        }
+        g.writeEndObject();
         g.writeEndObject();
     }
 

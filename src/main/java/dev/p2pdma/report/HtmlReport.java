@@ -5,6 +5,8 @@ import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.p2pdma.P2pVerdict;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.runtime.RuntimeOptions;
+import dev.p2pdma.runtime.RuntimeVerdicts;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -19,8 +21,9 @@ import java.util.concurrent.FutureTask;
  * provider's row as a list of clients, built by the script from the blob, which always holds
  * every cell (see {@link ReportData}). Trees of more than {@link #FOLDED_ABOVE_ROWS} rows start
  * with subtrees below the third level folded. The output is a function of its inputs: the same
- * machine and names give the same bytes. The blob's cells are computed on a second thread while
- * the rest of the page is written. Stateless and thread-safe.
+ * machine and names give the same bytes. The blob's cells, and what each runtime decides for them
+ * (shown in the details pane, {@link RuntimeCells}), are computed on two more threads while the
+ * rest of the page is written. Stateless and thread-safe.
  */
 public final class HtmlReport {
 
@@ -54,12 +57,23 @@ public final class HtmlReport {
      * (topology indexes); the tree still shows every function.
      */
     public static String render(ReportModel model, int[] endpoints) {
+        return render(model, endpoints, RuntimeOptions.defaults());
+    }
+
+    /**
+     * The page for a machine whose matrix covers every pair of the given non-bridge functions, with
+     * the runtimes' decisions (in the details pane) under {@code runtimeOptions}.
+     */
+    public static String render(ReportModel model, int[] endpoints, RuntimeOptions runtimeOptions) {
         P2pMatrix matrix = P2pMatrix.of(model.machine().decision(), endpoints, endpoints);
         boolean full = matrix.size() <= FULL_TABLE_MAX_ENDPOINTS;
         PciTopology t = model.topology();
         // the cells (a million for 1,000 endpoints) are coded on a second thread while this one writes the rest
         FutureTask<MatrixCells> cells = new FutureTask<>(() -> MatrixCells.compute(t, matrix));
         Thread.ofPlatform().daemon().name("p2pdma-report-cells").start(cells);
+        RuntimeVerdicts runtimeVerdicts = RuntimeVerdicts.of(model.machine(), runtimeOptions);
+        FutureTask<RuntimeCells> runtimes = new FutureTask<>(() -> RuntimeCells.compute(matrix, runtimeVerdicts));
+        Thread.ofPlatform().daemon().name("p2pdma-report-runtimes").start(runtimes);
         StringBuilder sb = new StringBuilder(1 << 16);
         String title = "p2pdma report: " + t.machine().source();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -81,7 +95,7 @@ public final class HtmlReport {
                 .append("<p id=\"details-body\">Choose a provider, then focus or hover a function or a matrix cell.</p>\n</aside>\n</main>\n");
         writeMatrix(model, matrix, full, sb);
         sb.append("<script type=\"application/json\" id=\"p2pdma-data\">")
-                .append(Markup.scriptSafeJson(ReportData.json(model, matrix, full, join(cells))))
+                .append(Markup.scriptSafeJson(ReportData.json(model, matrix, full, join(cells), join(runtimes))))
                 .append("</script>\n<script>\n").append(SCRIPT).append("</script>\n</body>\n</html>\n");
         return sb.toString();
     }

@@ -27,7 +27,10 @@ import tools.jackson.core.json.JsonFactory;
  *       {@code LETTERdistance.set*count} joined by commas (letters B, H, X as in {@link MapTypeStyle});</li>
  *   <li>{@code paths}: the route of a cell, keyed {@code "row,column"}, only where it differs from
  *       the route the script derives from the tree (provider chain up to the nearest common upstream
- *       device and down, or across the host bridge(s)); normally empty.</li>
+ *       device and down, or across the host bridge(s)); normally empty;</li>
+ *   <li>{@code rtLines}, {@code rtSets}, {@code rt}: what each runtime decides for a cell
+ *       ({@link RuntimeCells}): distinct lines, distinct sets of them, and per provider row the
+ *       run-length-coded set of each cell {@code set*count}.</li>
  * </ul>
  *
  * Deterministic: templates and sets are numbered in first-use order ({@link MatrixCells}). Stateless
@@ -51,7 +54,7 @@ public final class ReportData {
      * The JSON text of the blob (not yet made safe for a script element: see {@link Markup#scriptSafeJson})
      * with the matrix part already computed ({@link MatrixCells#compute}).
      */
-    static String json(ReportModel model, P2pMatrix matrix, boolean fullTable, MatrixCells cells) {
+    static String json(ReportModel model, P2pMatrix matrix, boolean fullTable, MatrixCells cells, RuntimeCells runtimes) {
         StringWriter w = new StringWriter(1 << 16);
         try (JsonGenerator g = FACTORY.createGenerator(ObjectWriteContext.empty(), w)) {
             g.writeStartObject();
@@ -73,6 +76,7 @@ public final class ReportData {
             }
             g.writeEndArray();
             writeCells(cells, g);
+            writeRuntimes(runtimes, g);
             g.writeEndObject();
         }
         return w.toString();
@@ -155,6 +159,31 @@ public final class ReportData {
             g.writeEndArray();
         }
         g.writeEndObject();
+    }
+
+    private static void writeRuntimes(RuntimeCells runtimes, JsonGenerator g) {
+        g.writeName("rtLines");
+        g.writeStartArray();
+        for (String s : runtimes.lines()) {
+            g.writeString(s);
+        }
+        g.writeEndArray();
+        g.writeName("rtSets");
+        g.writeStartArray();
+        for (List<Integer> set : runtimes.sets()) {
+            g.writeStartArray();
+            for (int x : set) {
+                g.writeNumber(x);
+            }
+            g.writeEndArray();
+        }
+        g.writeEndArray();
+        g.writeName("rt");
+        g.writeStartArray();
+        for (String s : runtimes.rows()) {
+            g.writeString(s);
+        }
+        g.writeEndArray();
     }
 
     /** The letter of a matrix map type. */

@@ -17,7 +17,7 @@
   var detailsBody = document.getElementById('details-body');
   var el = [], edge = [], kids = [], hidden = new Uint8Array(N), collapsed = new Uint8Array(N), pos = new Int32Array(N);
   var baseLabel = [], haystack = [], byKey = {}, epByKey = {};
-  var provider = -1, focusRowIndex = 0, hits = [], hitCursor = -1, route = null, rowCache = {};
+  var provider = -1, focusRowIndex = 0, hits = [], hitCursor = -1, route = null, rowCache = {}, rtCache = {};
 
   for (var r = 0; r < N; r++) {
     kids.push([]);
@@ -61,6 +61,23 @@
     c = { letters: letters, dists: dists, sets: sets };
     rowCache[p] = c;
     return c;
+  }
+
+  // the runtimes' lines of one cell, decoded from the blob's run-length-coded sets
+  function runtimesOf(p, c) {
+    var r = rtCache[p];
+    if (!r) {
+      r = [];
+      data.rt[p].split(',').forEach(function (run) {
+        var m = /^(\d+)\*(\d+)$/.exec(run);
+        if (!m) {
+          throw new Error('bad runtime run ' + run);
+        }
+        for (var k = 0; k < +m[2]; k++) { r.push(+m[1]); }
+      });
+      rtCache[p] = r;
+    }
+    return data.rtSets[r[c]].map(function (i) { return data.rtLines[i]; });
   }
 
   function chainOf(r) {
@@ -283,6 +300,18 @@
       ul.appendChild(li);
     });
     box.appendChild(ul);
+    var rh = document.createElement('p');
+    rh.className = 'runtimes-head';
+    rh.textContent = 'Runtimes:';
+    box.appendChild(rh);
+    var rl = document.createElement('ul');
+    rl.className = 'runtimes';
+    runtimesOf(p, c).forEach(function (s) {
+      var li = document.createElement('li');
+      li.textContent = s;
+      rl.appendChild(li);
+    });
+    box.appendChild(rl);
     detailsBody.textContent = '';
     detailsBody.appendChild(box);
     var changed = expandTo(data.endpoints[p]);
@@ -561,6 +590,7 @@
   window.P2PDMA = {
     cell: cell,
     digestRows: digestRows,
+    runtimes: function (p, c) { return runtimesOf(epByKey[p], epByKey[c]); },
     endpoints: data.endpoints.length,
     chooseProvider: function (addr) { chooseProvider(addr === '' ? -1 : epByKey[addr]); },
     isHidden: function (key) { return hidden[byKey[key]] === 1; }

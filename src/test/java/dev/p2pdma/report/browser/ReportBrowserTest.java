@@ -240,6 +240,30 @@ class ReportBrowserTest {
         assertThat(colours().get("0000:00:1f.2")[0]).as("a cell's row is its provider").isEqualTo("P");
     }
 
+    /** The line {@code explain} prints for one runtime object of the matrix JSON. */
+    private static String runtimeLine(String label, JsonNode r) {
+        return label + ": " + r.get("decision").asString() + ": " + r.get("reason").asString()
+                + (r.has("differs_from_kernel") ? "; differs from the kernel: " + r.get("differs_from_kernel").asString() : "");
+    }
+
+    @Test
+    void theDetailsPaneShowsWhatEachRuntimeDecidesForThePairAsTheMatrixJsonSays() {
+        web.navigate("about:blank");
+        web.navigate(captureReport.toUri() + "#provider=0000:03:00.0&client=0000:04:00.0");
+        String details = web.text(web.find("#details-body"));
+        assertThat(details).contains("Runtimes:", "nvidia-smi: PIX: ", "NCCL: P2P: path PIX is within level PXB", "GDS: P2P: ");
+        List<String> labels = List.of("nvidia-smi", "NCCL", "ROCm", "Xe dma-buf", "VFIO dma-buf", "GDS");
+        List<String> keys = List.of("nvidia_smi", "nccl", "rocm", "xe_dmabuf", "vfio_dmabuf", "gds");
+        for (JsonNode pair : MatrixJson.pairs(captureInput)) {
+            List<String> want = new ArrayList<>();
+            for (int k = 0; k < keys.size(); k++) {
+                want.add(runtimeLine(labels.get(k), pair.get("runtimes").get(keys.get(k))));
+            }
+            assertThat(strings(web.execute("return P2PDMA.runtimes(arguments[0], arguments[1])", pair.get("provider").asString(),
+                    pair.get("client").asString()))).as("%s -> %s", pair.get("provider"), pair.get("client")).isEqualTo(want);
+        }
+    }
+
     @Test
     void theSearchFindsADeviceByNameAndByAddress() {
         open(captureReport);
