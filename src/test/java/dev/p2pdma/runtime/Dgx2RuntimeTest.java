@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  * pairs show NV6 there (NVSwitch); the PCIe classes below are what {@code topo -mp} reports and what
  * NCCL's path types start from.
  *
- * <p>The hwloc importer does not read NUMA nodes (yet), so this test reads each host bridge's
- * package NUMA node from the XML and puts it on the functions below it.
+ * <p>The hwloc importer gives every function its host bridge's NUMA node; this test checks those
+ * against the package each host bridge sits in, read from the XML line by line.
  */
 class Dgx2RuntimeTest {
 
@@ -44,12 +44,12 @@ class Dgx2RuntimeTest {
         Map<Integer, Integer> nodeOfRootBus = hostBridgeNodes(Files.readString(xml));
         assertThat(nodeOfRootBus).containsEntry(0x2b, 0).containsEntry(0x4e, 0).containsEntry(0xae, 1).containsEntry(0xd7, 1);
         PciTopology t = m.topology();
-        Map<PciAddress, PciFunction> withNodes = new HashMap<>();
         for (int i = 0; i < t.size(); i++) {
             PciFunction f = t.function(i);
-            withNodes.put(f.address(), f.toBuilder().numaNode(nodeOfRootBus.get(t.hostBridgeOf(i).rootBus())).build());
+            assertThat(f.numaNode()).as("NUMA node of %s from the hwloc importer", f.address())
+                    .hasValue(nodeOfRootBus.get(t.hostBridgeOf(i).rootBus()));
         }
-        dgx2 = RuntimeFixtures.loaded(t.withFunctions(withNodes));
+        dgx2 = m;
     }
 
     /** Root bus of each hwloc host bridge (a depth-0 Bridge) to the NUMA node of the package it sits in. */

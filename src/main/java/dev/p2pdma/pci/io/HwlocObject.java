@@ -60,6 +60,8 @@ final class HwlocObject {
     private final double linkGbps;
     /** Kept {@code <info>} children: name to first value. */
     private final Map<String, String> infos = new HashMap<>();
+    /** For host bridges: the NUMA node of the nearest enclosing object that holds exactly one; -1 when none or several. */
+    private int numaNode = -1;
 
     private HwlocObject(Kind kind, String typeName, int line, long order, HwlocObject pciParent, PciAddress address,
                         HwlocPciText.PciType pciType, HwlocPciText.BusRange busRange, double linkGbps) {
@@ -103,6 +105,21 @@ final class HwlocObject {
 
     Kind kind() {
         return kind;
+    }
+
+    /** Sets the NUMA node the reader found for this host bridge (after the whole document was read). */
+    void numaNode(int node) {
+        this.numaNode = node;
+    }
+
+    /** The NUMA node of the functions below this host bridge, when the XML says. */
+    java.util.OptionalInt numaNode() {
+        return numaNode < 0 ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(numaNode);
+    }
+
+    /** Whether this object is a NUMA node ({@code type="NUMANode"}). */
+    boolean isNumaNode() {
+        return kind == Kind.OTHER && typeName.equalsIgnoreCase("NUMANode");
     }
 
     String typeName() {

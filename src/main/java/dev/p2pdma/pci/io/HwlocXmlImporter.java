@@ -53,6 +53,9 @@ import java.util.TreeMap;
  *   <li>Programming interface: hwloc 2.x+ writes it as the last field of {@code pci_type} and it
  *       goes into bits 7..0 of the class code; hwloc 1.x files lack it and get prog-if 00.</li>
  *   <li>SR-IOV: hwloc does not mark virtual functions, so all functions are treated as physical.</li>
+ *   <li>NUMA node: the one NUMA node of the nearest object enclosing the function's host bridge
+ *       (1.x: the NUMANode itself; 2.x: the Package or Group whose memory child it is); none when
+ *       that object holds several or none.</li>
  * </ul>
  *
  * <p>Input safety: no DTD is read or fetched, external entities are off, entity expansion fails
@@ -256,6 +259,12 @@ public final class HwlocXmlImporter {
                 .revision(t.revision())
                 .portType(port)
                 .acs(ACS_UNKNOWN);
+        for (Optional<HwlocObject> up = o.pciParent(); up.isPresent(); up = up.get().pciParent()) {
+            if (up.get().kind() == HwlocObject.Kind.HOST_BRIDGE) {
+                up.get().numaNode().ifPresent(b::numaNode);
+                break;
+            }
+        }
         if (t.progIf().isEmpty()) {
             b.problem("programming interface not recorded (hwloc 1.x file): class code has prog-if 00");
         }

@@ -79,6 +79,10 @@ final class HwlocXmlReader {
     private final Map<PciAddress, Integer> seenAt = new HashMap<>();
     /** Machine-level infos, first value wins. */
     private final Map<String, String> machineInfos = new LinkedHashMap<>();
+    /** For each non-PCI object that holds NUMA nodes: their os_index values, the object's own included for a NUMANode. */
+    private final Map<HwlocObject, java.util.TreeSet<Integer>> numaInside = new java.util.IdentityHashMap<>();
+    /** For each host bridge: its enclosing non-PCI objects, innermost first. */
+    private final Map<HwlocObject, List<HwlocObject>> hostBridgeAncestors = new java.util.IdentityHashMap<>();
     /** See {@link Document#cpuObject()}. */
     private HwlocObject cpuObject;
     /** See {@link Document#firstCpuModel()}. */
@@ -242,8 +246,29 @@ final class HwlocXmlReader {
         if (!sawRoot || !rootClosed) {
             throw fail(1, sawRoot ? "the document ends before </topology>" : "no <topology> element: this is not hwloc XML");
         }
+        resolveNumaNodes();
         return new Document(version, List.copyOf(pciObjects), Optional.ofNullable(cpuObject), Optional.ofNullable(firstCpuModel),
                 Map.copyOf(machineInfos), ignoredWithBusId);
+    }
+
+    /**
+     * Gives each host bridge the NUMA node of its nearest enclosing object that holds NUMA nodes,
+     * when that object holds exactly one (hwloc 1.x nests PCI inside the NUMANode; 2.x makes the
+     * NUMANode a memory child of the Package or Group that also holds the host bridge). Done after
+     * the whole document, because 2.x may write the memory children after the I/O children.
+     */
+    private void resolveNumaNodes() {
+        hostBridgeAncestors.forEach((bridge, ancestors) -> {
+            for (HwlocObject a : ancestors) {
+                java.util.TreeSet<Integer> nodes = numaInside.get(a);
+                if (nodes != null) {
+                    if (nodes.size() == 1) {
+                        bridge.numaNode(nodes.first());
+                    }
+                    return;
+                }
+            }
+        });
     }
 
     private boolean hasNext(XMLStreamReader r) throws ImportException {
@@ -275,7 +300,18 @@ final class HwlocXmlReader {
             if (busIdText != null) {
                 ignoredWithBusId++;
             }
-            return HwlocObject.other(type, line, order);
+            HwlocObject other = HwlocObject.other(type, line, order);
+            String osIndex = r.getAttributeValue(null, "os_index");
+            if (other.isNumaNode() && osIndex != null && osIndex.strip().matches("\\d{1,9}")) {
+                int node = Integer.parseInt(osIndex.strip());
+                numaInside.computeIfAbsent(other, k -> new java.util.TreeSet<>()).add(node);
+                for (HwlocObject a : open) {
+                    if (a.kind() == HwlocObject.Kind.OTHER && a != notAnObject) {
+                        numaInside.computeIfAbsent(a, k -> new java.util.TreeSet<>()).add(node);
+                    }
+                }
+            }
+            return other;
         }
         HwlocObject pciParent = nearestPciObject();
         String bridgePciText = r.getAttributeValue(null, "bridge_pci");
@@ -287,6 +323,7 @@ final class HwlocXmlReader {
         HwlocObject obj;
         if (kind == HwlocObject.Kind.HOST_BRIDGE) {
             obj = HwlocObject.hostBridge(type, line, order, pciParent, range);
+            hostBridgeAncestors.put(obj, open.stream().filter(a -> a.kind() == HwlocObject.Kind.OTHER && a != notAnObject).toList());
         } else {
             if (busIdText == null) {
                 throw fail(line, type + " object without a pci_busid attribute");

@@ -406,4 +406,21 @@ class HwlocXmlImporterTest {
         PciTopology t = HwlocXmlImporter.read(file);
         assertThat(parentOf(t, "0000:01:00.0")).isEqualTo("0000:00:01.0");
     }
+
+    @Test
+    void functionsGetTheOneNumaNodeOfTheObjectHoldingTheirHostBridgeEvenWhenMemoryChildrenComeLast(@TempDir Path dir)
+            throws IOException, ImportException {
+        String numa0 = "<object type=\"NUMANode\" os_index=\"0\" cpuset=\"0x1\" local_memory=\"1024\"/>";
+        String numa1 = "<object type=\"NUMANode\" os_index=\"1\" cpuset=\"0x2\" local_memory=\"1024\"/>";
+        Path file = write(dir, "numa.xml", v2(
+                "<object type=\"Package\" os_index=\"0\" cpuset=\"0x1\">", numa0,
+                hostBridge("0000:[00-01]"), device("0000:00:02.0"), end(), end(),
+                "<object type=\"Package\" os_index=\"1\" cpuset=\"0x2\">",
+                hostBridge("0000:[80-81]"), device("0000:80:02.0"), end(), numa1, end(),
+                hostBridge("0000:[c0-c1]"), device("0000:c0:02.0"), end()));
+        PciTopology t = HwlocXmlImporter.read(file);
+        assertThat(fn(t, "0000:00:02.0").numaNode()).hasValue(0);
+        assertThat(fn(t, "0000:80:02.0").numaNode()).as("memory child written after the I/O child").hasValue(1);
+        assertThat(fn(t, "0000:c0:02.0").numaNode()).as("on the Machine, which holds two nodes").isEmpty();
+    }
 }
