@@ -46,4 +46,18 @@ class MapCommandTest {
         assertThat(missing.status()).isEqualTo(2);
         assertThat(missing.err()).contains("none.yaml");
     }
+
+    @Test
+    void kernelVersionDecidesTheMapTypeWhileTheScenarioKeepsItsEra_spec12_2(@TempDir Path tmp) throws Exception {
+        Path f = tmp.resolve("siblings.yaml");
+        Files.writeString(f, "topology:\n  sysfs: " + Path.of(Cli.conformance("rpmf-iommu_on-cpu_intel")).toAbsolutePath()
+                + "\nproviders:\n  - {device: 0000:01:00.0, bar: 2}\nclient:\n  device: 0000:01:00.1\nsg:\n"
+                + "  - p2pmem: {provider: 0000:01:00.0, length: 4KiB}\n");
+        Cli at612 = Cli.run("map", "--scenario", f.toString());
+        assertThat(at612.out()).as(at612.err()).contains("dma_map_sgtable() = -121 (-EREMOTEIO)");
+        Cli next = Cli.run("map", "--scenario", f.toString(), "--kernel-version", "next");
+        assertThat(next.out()).as("the directional rule reads only the divergence ports").contains("dma_map_sgtable() = 0, nents 1", "BUS_ADDRESS")
+                .contains("era: sg");
+        assertThat(Cli.run("map", "--scenario", f.toString(), "--kernel-version", "1.2").status()).isEqualTo(2);
+    }
 }
