@@ -134,7 +134,7 @@ public final class SimMachine {
             }
             List<Bar> bars = new ArrayList<>();
             boolean nvme = d.kind() == SimScenario.DeviceKind.NVME;
-            if (nvme && d.p2pmemBytes() != NVME_REGISTER_BAR_BYTES) {
+            if (nvme) {
                 nextBar = align(nextBar, NVME_REGISTER_BAR_BYTES);
                 bars.add(new Bar(0, nextBar, NVME_REGISTER_BAR_BYTES, true, true, false));
                 nextBar += NVME_REGISTER_BAR_BYTES;

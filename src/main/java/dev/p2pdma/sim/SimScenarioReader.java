@@ -66,8 +66,8 @@ public final class SimScenarioReader {
     static final long BLOCK_BYTES = 512;
     /** Largest I/O: 8 MiB (half of the process's RAM buffer, which holds the bounce staging). */
     static final long MAX_IO_BYTES = 8L << 20;
-    /** Smallest p2pmem window: one 4 KiB page. */
-    static final long MIN_P2PMEM_BYTES = 4096;
+    /** Smallest p2pmem window: 2 MiB, as memremap_pages() maps whole 2 MiB subsections on x86-64 (else -EINVAL). */
+    static final long MIN_P2PMEM_BYTES = 2L << 20;
     /** Largest p2pmem window: 64 GiB. */
     static final long MAX_P2PMEM_BYTES = 64L << 30;
     /** Most I/Os one direction of a workload may have: 10^9. */
@@ -248,7 +248,7 @@ public final class SimScenarioReader {
         return new SimScenario.Device(name, kind, address, port, p2pmem, gtps, width, m.line());
     }
 
-    /** A BAR or CMB size: a power of two from 4 KiB to 64 GiB, as a memory BAR is sized. */
+    /** A BAR or CMB size: a power of two from 2 MiB (a subsection, which p2pmem registration needs) to 64 GiB. */
     private static long powerOfTwo(DocReader r, DocNode.Field f, String ctx) throws DocumentException {
         long v = r.number(f, ctx, MIN_P2PMEM_BYTES, MAX_P2PMEM_BYTES, DocReader.Notation.DECIMAL);
         if (Long.bitCount(v) != 1) {
