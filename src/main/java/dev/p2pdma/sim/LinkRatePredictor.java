@@ -7,6 +7,7 @@ import dev.p2pdma.pci.LinkInfo;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
+import dev.p2pdma.pci.PortType;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -111,11 +112,14 @@ public final class LinkRatePredictor implements BandwidthPredictor {
         return p >= 0 ? t.function(p).link() : LinkInfo.UNKNOWN;
     }
 
-    /** Functions from {@code i} up to, not including, {@code stop} (-1: the root bus), those on a root bus left out (no link above them). */
+    /**
+     * Functions from {@code i} up to, not including, {@code stop} (-1: the root bus) that have a
+     * PCIe link above them: not those on a root bus, nor switch downstream ports (inside the switch).
+     */
     private static List<Integer> chain(PciTopology t, int i, int stop) {
         List<Integer> out = new ArrayList<>();
         for (int a = i; a >= 0 && a != stop; a = t.parent(a)) {
-            if (t.parent(a) >= 0) {
+            if (t.parent(a) >= 0 && t.function(a).portType() != PortType.DOWNSTREAM_PORT) {
                 out.add(a);
             }
         }
