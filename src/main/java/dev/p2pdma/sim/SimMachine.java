@@ -60,7 +60,10 @@ public final class SimMachine {
                         default -> Importers.topologyFile(f.path());
                     };
                     String recorded = imported.machine().source().strip();
-                    yield imported.withMachine(imported.machine().withSource(recorded.isEmpty() ? f.path().toString() : recorded));
+                    // named as the analyser commands name their input: a topology file by its path beside the source it records
+                    String name = recorded.isEmpty() ? f.path().toString()
+                            : f.kind().equals("topology") ? f.path() + " (made from " + recorded + ")" : recorded;
+                    yield imported.withMachine(imported.machine().withSource(name));
                 } catch (TopologyException e) {
                     throw new ImportException(f.path() + ": " + e.getMessage(), e);
                 }

@@ -8,6 +8,7 @@ import dev.p2pdma.dma.DmaDevice;
 import dev.p2pdma.dma.DmaDirection;
 import dev.p2pdma.dma.DmaMapResult;
 import dev.p2pdma.dma.DmaPageMapping;
+import dev.p2pdma.fabric.FabricError;
 import dev.p2pdma.fabric.FabricTransfer;
 import dev.p2pdma.machine.ODirectCall;
 import dev.p2pdma.machine.ODirectProcess;
@@ -628,7 +629,8 @@ public final class SimRunner {
         private Optional<String> written(FabricTransfer t) {
             if (t instanceof FabricTransfer.Failed f) {
                 nFaults++;
-                return Optional.of(fromDev.name() + "'s write: " + f.error().describe());
+                return Optional.of(f.error() instanceof FabricError.IommuFaulted iommu ? iommu.fault().toString()
+                        : fromDev.name() + "'s write: " + f.error().describe());
             }
             return Optional.empty();
         }

@@ -100,7 +100,8 @@ public final class SimScenarioReader {
         } catch (DocumentException e) {
             throw new ImportException(e.getMessage(), e);
         }
-        return read(text, file.toString(), file.toAbsolutePath().getParent());
+        Path parent = file.getParent();
+        return read(text, file.toString(), parent == null ? Path.of("") : parent);
     }
 
     /** Reads a scenario from text; relative paths resolve against {@code base}. */
@@ -192,7 +193,7 @@ public final class SimScenarioReader {
                 throw new DocumentException(e.getMessage());
             }
         }
-        return new SimScenario.FileMachine(f.name(), base.resolve(r.string(f, "machine")));
+        return new SimScenario.FileMachine(f.name(), base.resolve(r.string(f, "machine")).normalize());
     }
 
     private static List<String> kernelParams(DocReader r, DocNode.Mapping m) throws DocumentException {
