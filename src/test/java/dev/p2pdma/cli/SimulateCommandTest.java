@@ -110,6 +110,21 @@ class SimulateCommandTest {
     }
 
     @Test
+    void everyExampleScenarioReadsAndBuildsItsMachine() throws Exception {
+        List<Path> scenarios;
+        try (var files = Files.list(Path.of("examples/simulate"))) {
+            scenarios = files.filter(f -> f.toString().endsWith(".yaml") && !f.toString().endsWith("-machine.yaml")).sorted().toList();
+        }
+        assertThat(scenarios).hasSizeGreaterThanOrEqualTo(4);
+        for (Path f : scenarios) {
+            dev.p2pdma.sim.SimScenario s = dev.p2pdma.sim.SimScenarioReader.read(f);
+            assertThat(dev.p2pdma.sim.SimMachine.load(s).topology().size()).as(f.toString()).isGreaterThan(8);
+            Cli r = Cli.run("simulate", f.toString(), "--compare");
+            assertThat(r.status()).as(f + ": " + r.err()).isZero();
+        }
+    }
+
+    @Test
     void badInputIsExitStatus2WithOneLineNamingFileLineAndKey() throws Exception {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, Files.readString(Path.of(EXAMPLE)).replace("queue_depth: 32", "queue_dept: 32")
