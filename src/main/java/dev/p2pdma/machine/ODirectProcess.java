@@ -106,7 +106,8 @@ public final class ODirectProcess {
     /**
      * Starts a process with its RAM buffer and every NVMe controller's host side but no p2pmem yet:
      * map providers' p2pmem with {@link #mapP2pmem} before the calls start ({@code p2pdma simulate},
-     * whose workloads use several providers).
+     * whose workloads use several providers). Such a process has no {@code P2PMEM} buffer for
+     * {@link #addressOf}: callers use the addresses {@link #mapP2pmem} returns.
      *
      * @param p2pFailureIsPermanent the corrected contract of spec 6.11 for every controller
      */
