@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "p2pdma", mixinStandardHelpOptions = true, version = "p2pdma 0.1.0",
         description = "Can these PCI devices DMA to each other, by which path, and why not? Linux's P2PDMA decision, modelled exactly.",
         subcommands = {TopoCommand.class, MatrixCommand.class, ExplainCommand.class, MapCommand.class, CaptureCommand.class,
-                ReportCommand.class, GroupsCommand.class, ODirectCommand.class, CheckCommand.class, FixCommand.class,
+                ReportCommand.class, GroupsCommand.class, ODirectCommand.class, CheckCommand.class, FixCommand.class, SimulateCommand.class,
                 CommandLine.HelpCommand.class},
         exitCodeListHeading = Main.EXIT_HEADING,
         exitCodeList = {"0:success", Main.EXIT_1_HELP, Main.EXIT_2_HELP})

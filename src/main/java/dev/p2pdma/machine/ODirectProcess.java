@@ -103,6 +103,40 @@ public final class ODirectProcess {
         return p;
     }
 
+    /**
+     * Starts a process with its RAM buffer and every NVMe controller's host side but no p2pmem yet:
+     * map providers' p2pmem with {@link #mapP2pmem} before the calls start ({@code p2pdma simulate},
+     * whose workloads use several providers). Such a process has no {@code P2PMEM} buffer for
+     * {@link #addressOf}: callers use the addresses {@link #mapP2pmem} returns.
+     *
+     * @param p2pFailureIsPermanent the corrected contract of spec 6.11 for every controller
+     */
+    public static ODirectProcess startWithoutP2pmem(RunningMachine machine, boolean p2pFailureIsPermanent) {
+        RamPageSource userRam = new RamPageSource(machine.memory().memMap(), USER_RAM_PFN, USER_RAM_PAGES);
+        RamPageSource coherentRam = new RamPageSource(machine.memory().memMap(), USER_RAM_PFN + USER_RAM_PAGES, COHERENT_PAGES);
+        UserAddressSpace mm = new UserAddressSpace(userRam);
+        long ram = mapped(mm.mapAnonymous(RAM_BUFFER_BYTES), "the RAM buffer");
+        ODirectProcess p = new ODirectProcess(machine, mm, ram, Optional.empty(), 0, Optional.empty());
+        for (PciFunction f : machine.topology().functions()) {
+            if (RunningMachine.isNvme(f) && machine.topology().isMatrixEndpoint(machine.topology().indexOf(f.address()))) {
+                p.hosts.put(f.address(), NvmeHost.of(machine, f, NvmeHost.DEFAULT_NAMESPACE_BYTES, coherentRam, p2pFailureIsPermanent));
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Maps {@code bytes} of {@code provider}'s p2pmem into the process (mmap of its
+     * {@code p2pmem/allocate}) and returns the user address. Call before the calls start.
+     *
+     * @throws IllegalArgumentException when the provider has no p2pmem or the mmap fails, naming the errno
+     */
+    public long mapP2pmem(PciAddress provider, long bytes) {
+        P2pMemAllocateFile file = machine.providers().sysfs().allocateFile(provider, "p2pdma").orElseThrow(
+                () -> new IllegalArgumentException(provider + " has no p2pmem (no p2pmem/allocate to mmap)"));
+        return mapped(mm.mapP2pmem(mmap(file, bytes, provider)), "the p2pmem mapping of " + provider);
+    }
+
     private static P2pMemMapping mmap(P2pMemAllocateFile file, long bytes, PciAddress provider) {
         P2pMemAllocateFile.MmapResult r = file.mmap(true, 0, bytes);
         if (r instanceof P2pMemAllocateFile.Mapped m) {

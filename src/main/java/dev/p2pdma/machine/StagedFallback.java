@@ -20,7 +20,9 @@ import java.util.Optional;
  * with two DMAs through the fabric: for a read, the NVMe controller into a RAM staging buffer (an
  * O_DIRECT read) and then the p2pmem provider's own DMA engine from that RAM into its BAR; for a
  * write, the provider's DMA from its BAR into RAM and then an O_DIRECT write from RAM. Each I/O
- * reports the path it took and the bytes it moved. Not thread-safe (it drives one process).
+ * reports the path it took and the bytes it moved. Thread-safe as far as the buffers go: callers on
+ * several threads must each use their own p2pmem and staging buffers (the five-argument
+ * {@code transfer} shares one staging buffer and is for one thread).
  */
 public final class StagedFallback {
 
@@ -70,7 +72,16 @@ public final class StagedFallback {
      * {@code namespace} into or from the p2pmem buffer at {@code p2pOffset}.
      */
     public Outcome transfer(boolean write, PciAddress namespace, long pos, long p2pOffset, long len) {
-        long p2p = process.addressOf(ODirectOps.BufferKind.P2PMEM, p2pOffset);
+        return transfer(write, namespace, pos, process.addressOf(ODirectOps.BufferKind.P2PMEM, p2pOffset),
+                process.addressOf(ODirectOps.BufferKind.RAM, STAGING_OFFSET), len);
+    }
+
+    /**
+     * As {@link #transfer(boolean, PciAddress, long, long, long)} with the user addresses of the
+     * p2pmem buffer and of the RAM staging buffer given: callers on several threads each pass their
+     * own buffers ({@code p2pdma simulate}'s jobs).
+     */
+    public Outcome transfer(boolean write, PciAddress namespace, long pos, long p2p, long staging, long len) {
         ODirectCall first = process.call(write ? "write" : "read", write, namespace, pos, List.of(new IoVec(p2p, len)));
         if (first.result() instanceof ODirectResult.Bytes b) {
             return new Outcome(Path.PEER_TO_PEER, b.bytes(), first, Optional.empty(), Optional.empty());
@@ -78,7 +89,6 @@ public final class StagedFallback {
         if (!(first.result() instanceof ODirectResult.Failed f) || f.errno() != Errno.EREMOTEIO) {
             return new Outcome(Path.FAILED, 0, first, Optional.empty(), Optional.of("the direct transfer gave " + first.result().jsonValue()));
         }
-        long staging = process.addressOf(ODirectOps.BufferKind.RAM, STAGING_OFFSET);
         if (write) {
             Optional<String> e = providerCopy(p2p, staging, len, false);
             if (e.isPresent()) {

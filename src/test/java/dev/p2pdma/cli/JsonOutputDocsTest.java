@@ -67,7 +67,9 @@ class JsonOutputDocsTest {
                 List.of("fix", "fix", "--sysfs", Cli.conformance("rpmf-iommu_on-cpu_intel"), "01:00.0", "01:00.1", "01:00.0", "--format", "json"),
                 List.of("odirect", "odirect", "--sysfs", SW, "03:00.0", "04:00.0", "--format", "json"),
                 List.of("odirect", "odirect", "--sysfs", Cli.shared().resolve("dma-traces/rp-swiotlb_force-cpu_amd/capture.tar.gz").toString(),
-                        "--ops", Cli.shared().resolve("dma-traces/rp-swiotlb_force-cpu_amd/dma.json").toString(), "--format", "json"));
+                        "--ops", Cli.shared().resolve("dma-traces/rp-swiotlb_force-cpu_amd/dma.json").toString(), "--format", "json"),
+                List.of("simulate", "simulate", "examples/simulate/switch.yaml", "--format", "json"),
+                List.of("simulate", "simulate", "examples/simulate/switch.yaml", "--compare", "--format", "json"));
     }
 
     @ParameterizedTest

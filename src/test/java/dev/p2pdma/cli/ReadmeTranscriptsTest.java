@@ -80,7 +80,8 @@ class ReadmeTranscriptsTest {
     static boolean reproducible(Transcript t) {
         String c = t.command();
         return c.startsWith("./p2pdma ") && !c.contains(">") && !c.contains("sudo")
-                && (c.contains("../shared/") || c.contains("--scenario examples/") || c.contains("--topology examples/"));
+                && (c.contains("../shared/") || c.contains("--scenario examples/") || c.contains("--topology examples/")
+                || c.startsWith("./p2pdma simulate examples/"));
     }
 
     private static List<String> readme() throws Exception {
@@ -90,7 +91,7 @@ class ReadmeTranscriptsTest {
     @Test
     void readmeHasReproducibleTranscriptsForEveryTextCommand() throws Exception {
         List<Transcript> all = transcripts(readme()).stream().filter(ReadmeTranscriptsTest::reproducible).toList();
-        for (String cmd : List.of("matrix", "explain", "topo", "groups", "map")) {
+        for (String cmd : List.of("matrix", "explain", "topo", "groups", "map", "simulate")) {
             assertThat(all).as(cmd).anyMatch(t -> t.command().startsWith("./p2pdma " + cmd + " "));
         }
     }

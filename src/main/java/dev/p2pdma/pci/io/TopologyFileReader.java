@@ -105,6 +105,21 @@ public final class TopologyFileReader {
         }
     }
 
+    /**
+     * Decodes a topology document already parsed, such as one written inline in another document
+     * (a {@code simulate} scenario's {@code machine.inline}); messages name {@code fileName} and the
+     * lines of the enclosing file.
+     *
+     * @throws ImportException one line naming the file, line and device and what is wrong
+     */
+    public static PciTopology decode(DocNode root, String fileName) throws ImportException {
+        try {
+            return new TopologyDocumentDecoder(fileName).decode(root);
+        } catch (DocumentException e) {
+            throw new ImportException(e.getMessage(), e);
+        }
+    }
+
     private static ImportException tooLarge(String name, long size) {
         return new ImportException(name + ": is " + size + " bytes; a topology file may have at most " + MAX_FILE_BYTES + " bytes");
     }
