@@ -398,8 +398,8 @@ public final class BandwidthModel implements BandwidthPredictor {
         f.capGbps = inFlight * s.ioSizeBytes() / latency;
         double pathNs = (read ? 2 : 1) * leg.latencyNs();
         f.capWhy = pathNs * 4 < s.ioSizeBytes() / leg.unsharedGbps()
-                ? String.format(Locale.ROOT, "%s (with %d I/O(s) in flight each also waits the %.2f µs %s)", leg.limit(), (long) inFlight,
-                        pathNs / 1000, read ? "read round trip" : "path latency")
+                ? String.format(Locale.ROOT, "%s; each I/O also waits %.2f µs of %s (%d in flight)", leg.limit(), pathNs / 1000,
+                        read ? "read round trip" : "path latency", (long) inFlight)
                 : String.format(Locale.ROOT, "I/O latency: %d I/O(s) of %s in flight, each %.2f µs (%s %.2f µs + transfer)", (long) inFlight,
                         bytes(s.ioSizeBytes()), latency / 1000, read ? "read round trip" : "path latency", pathNs / 1000);
         return f;

@@ -97,7 +97,7 @@ final class Calibration {
         b.append("|---|---|---|---|---|---|\n");
         for (Row r : rows) {
             String unit = r.compare().endsWith("_us") ? " µs" : " GB/s";
-            String note = r.explained().map(e -> "outside 25 %: see below").orElse(r.steady() ? "within 25 %" : "latency row");
+            String note = r.explained().isPresent() ? "outside 25 %: see below" : "within 25 %";
             b.append(String.format(Locale.ROOT, "| %s | %s | %s%s (%s) | %s%s | %.2f | %s |%n", r.name(), r.compare().replace('_', ' '),
                     r.publishedText(), "", r.source(), fmt(r.predicted()), unit, r.ratio(), note));
         }
