@@ -87,8 +87,11 @@ public final class BandwidthModel implements BandwidthPredictor {
     }
 
     /**
-     * The link directly above function {@code index}, as the model rates it: the link between the
-     * function and its upstream root or downstream port, at the CURRENT speed and width.
+     * The link directly above the function at {@code address}, as the model rates it: the link
+     * between the function and its upstream root or downstream port, at the current speed and
+     * width.
+     *
+     * @throws IllegalArgumentException when there is no such function or no link above it
      */
     public LinkRate linkAbove(PciAddress address) {
         int i = indexOf(address);
@@ -569,7 +572,7 @@ public final class BandwidthModel implements BandwidthPredictor {
             for (Map.Entry<Resource, Double> e : activeUse.entrySet()) {
                 double t = (e.getKey().capacityGbps() - frozenUse.getOrDefault(e.getKey(), 0.0)) / e.getValue();
                 fill.put(e.getKey(), t);
-                level = Math.min(level, t);
+                level = Math.min(level, Math.max(0, t));
             }
             if (Double.isInfinite(level)) {
                 for (Flow f : flows) {
@@ -677,8 +680,10 @@ public final class BandwidthModel implements BandwidthPredictor {
         return new Stream(s.name(), s.to(), s.from(), initiator, s.ioSizeBytes(), s.queueDepth(), s.jobs(), false);
     }
 
+    /** What the model assumes about this machine, one line per kind of unknown. */
     private List<String> machineAssumptions() {
         List<String> out = new ArrayList<>();
+        List<String> unknownMps = new ArrayList<>();
         boolean anyNode = false;
         for (int i = 0; i < topology.size(); i++) {
             PciFunction f = topology.function(i);
@@ -692,8 +697,14 @@ public final class BandwidthModel implements BandwidthPredictor {
                 }
             }
             if (f.maxPayloadBytes().isEmpty() && f.portType() != PortType.CONVENTIONAL_PCI && !f.isVirtfn()) {
-                out.add("max payload size of " + f.address() + " unknown, assumed " + params.unknownMaxPayloadBytes() + " bytes");
+                unknownMps.add(f.address().toString());
             }
+        }
+        if (unknownMps.size() == 1) {
+            out.add("max payload size of " + unknownMps.get(0) + " unknown, assumed " + params.unknownMaxPayloadBytes() + " bytes");
+        } else if (!unknownMps.isEmpty()) {
+            out.add("max payload size of " + unknownMps.size() + " functions unknown (" + unknownMps.get(0) + ", ...), assumed "
+                    + params.unknownMaxPayloadBytes() + " bytes");
         }
         if (!anyNode) {
             out.add("no NUMA nodes known: every host bridge assumed on node 0 (no inter-socket link)");

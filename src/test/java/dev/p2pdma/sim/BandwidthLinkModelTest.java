@@ -45,7 +45,10 @@ class BandwidthLinkModelTest {
         // framing, sequence number and LCRC: 256/280 = 0.914286 of it is payload: 7.057723 GB/s.
         double expected = 8.0 * 8 / 8 * 128 / 130 * 0.98 * 256 / 280;
         assertThat(expected).isCloseTo(7.057723, within(1e-6));
-        BandwidthPredictor.StreamPrediction p = oneStream(switchPair(link(8, 8), 256, 256));
+        BandwidthModel m = switchPair(link(8, 8), 256, 256);
+        assertThat(m.linkAbove(PciAddress.parse("0000:03:00.0")).payloadGbps(256, 16)).isCloseTo(expected, within(1e-9));
+        assertThat(m.linkAbove(PciAddress.parse("0000:03:00.0")).writeEfficiency(256, 16)).isCloseTo(256.0 / 280, within(1e-12));
+        BandwidthPredictor.StreamPrediction p = oneStream(m);
         assertThat(p.p2p().gbps()).isCloseTo(expected, within(1e-9));
         assertThat(p.p2p().bottleneck()).startsWith("link 0000:02:00.0 - 0000:03:00.0 (x8 8 GT/s), upward: MPS 256: 91.4 %");
         assertThat(p.winner()).isEqualTo("p2p");
