@@ -95,4 +95,15 @@ class DeviceControlSizesTest {
                 .isInstanceOf(ImportException.class)
                 .hasMessageContaining("max_payload");
     }
+
+    @Test
+    void lspciVerboseTextGivesTheSizesFromItsDevCtlLine() throws Exception {
+        // cap-dpc prints "DevCap: MaxPayload 1024 bytes" (what the port can do) and, under DevCtl:,
+        // "MaxPayload 128 bytes, MaxReadReq 128 bytes" (what it was set to): the second counts
+        java.nio.file.Path file = LspciDumps.realFiles().stream().filter(p -> p.getFileName().toString().equals("cap-dpc")).findFirst()
+                .orElseThrow();
+        PciFunction port = LspciImporter.importFile(file).function(PciAddress.parse("0000:05:01.0")).orElseThrow();
+        assertThat(port.maxPayloadBytes()).isEqualTo(OptionalInt.of(128));
+        assertThat(port.maxReadRequestBytes()).isEqualTo(OptionalInt.of(128));
+    }
 }
