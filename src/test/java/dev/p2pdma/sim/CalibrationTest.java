@@ -60,4 +60,17 @@ class CalibrationTest {
         String readme = Files.readString(Path.of("README.md"));
         assertThat(readme).contains("p.p2p().gbps() = 28.2 per direction, p.winner() = \"p2p\"");
     }
+
+    @Test
+    void theRtx4090RowIsWhatARootComplexForwarding41GbpsGivesAsReadmeSays() throws Exception {
+        // README: "rootComplexP2pGbps = 41.4 reproduces it": both directions share the forwarding
+        var m = Calibration.machine("rtx4090-gen4-root-ports.yaml");
+        var a = dev.p2pdma.pci.PciAddress.parse("0000:01:00.0");
+        var b = dev.p2pdma.pci.PciAddress.parse("0000:21:00.0");
+        var p = new BandwidthModel(m, BandwidthParameters.DEFAULTS.with("rootComplexP2pGbps", 41.4))
+                .predict(List.of(new BandwidthPredictor.Stream("x", a, b, a, 40_000_000, 1, 1, true))).get(0);
+        assertThat(2 * p.p2p().gbps()).isCloseTo(41.4, org.assertj.core.api.Assertions.within(1e-9));
+        assertThat(p.p2p().bottleneck()).contains("root complex peer forwarding of node 0");
+        assertThat(Files.readString(Path.of("README.md"))).contains("(`rootComplexP2pGbps` = 41.4 reproduces it)");
+    }
 }
