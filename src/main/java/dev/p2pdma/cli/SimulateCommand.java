@@ -4,7 +4,8 @@ import dev.p2pdma.machine.LoadedMachine;
 import dev.p2pdma.machine.RunningMachine;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.sim.BandwidthPredictor;
-import dev.p2pdma.sim.LinkRatePredictor;
+import dev.p2pdma.sim.BandwidthModel;
+import dev.p2pdma.sim.BandwidthParameters;
 import dev.p2pdma.sim.SimMachine;
 import dev.p2pdma.sim.SimRunner;
 import dev.p2pdma.sim.SimScenario;
@@ -56,7 +57,7 @@ final class SimulateCommand implements Callable<Integer> {
     private static final int BAR_WIDTH = 30;
 
     /** Where the predictor comes from: one line to change for another bandwidth model. */
-    Function<LoadedMachine, BandwidthPredictor> predictorFactory = SimulateCommand::defaultPredictor;
+    Function<LoadedMachine, BandwidthPredictor> predictorFactory;
 
     /** The scenario file. */
     @Parameters(index = "0", paramLabel = "FILE", description = "The scenario (YAML or JSON).")
@@ -78,9 +79,34 @@ final class SimulateCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    /** The bandwidth predictor of a machine: the first-order link-rate model until the full model replaces it. */
+    /** Bandwidth parameters overridden on the command line, NAME=VALUE. */
+    @Option(names = "--bandwidth-param", paramLabel = "NAME=VALUE",
+            description = "Override one parameter of the bandwidth model (README 'The bandwidth model' lists them with defaults and sources),"
+                    + " e.g. rootComplexP2pGbps=41.4. Repeatable.")
+    List<String> bandwidthParams = new java.util.ArrayList<>();
+
+    /** The bandwidth model of a machine with default parameters. */
     static BandwidthPredictor defaultPredictor(LoadedMachine machine) {
-        return new LinkRatePredictor(machine);
+        return new BandwidthModel(machine, BandwidthParameters.DEFAULTS);
+    }
+
+    /** The --bandwidth-param overrides, parsed; a bad one is a usage error naming it. */
+    BandwidthParameters parameters() {
+        BandwidthParameters p = BandwidthParameters.DEFAULTS;
+        for (String kv : bandwidthParams) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new UsageError("--bandwidth-param expects NAME=VALUE, got '" + kv + "'");
+            }
+            try {
+                p = p.with(kv.substring(0, eq).strip(), Double.parseDouble(kv.substring(eq + 1).strip()));
+            } catch (NumberFormatException e) {
+                throw new UsageError("--bandwidth-param " + kv + ": not a number");
+            } catch (IllegalArgumentException e) {
+                throw new UsageError("--bandwidth-param: " + e.getMessage());
+            }
+        }
+        return p;
     }
 
     @Override
@@ -88,7 +114,10 @@ final class SimulateCommand implements Callable<Integer> {
         OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
         SimScenario s = SimScenarioReader.read(file);
         LoadedMachine loaded = SimMachine.load(s);
-        List<BandwidthPredictor.StreamPrediction> predicted = predictorFactory.apply(loaded).predict(streams(s));
+        BandwidthParameters params = parameters();
+        Function<LoadedMachine, BandwidthPredictor> factory = predictorFactory != null ? predictorFactory
+                : params.equals(BandwidthParameters.DEFAULTS) ? SimulateCommand::defaultPredictor : m -> new BandwidthModel(m, params);
+        List<BandwidthPredictor.StreamPrediction> predicted = factory.apply(loaded).predict(streams(s));
         SimRunner.Result result = null;
         if (!compare) {
             RunningMachine m = SimMachine.boot(s, loaded);
@@ -259,7 +288,7 @@ final class SimulateCommand implements Callable<Integer> {
             }
         }
         out.println();
-        out.println("Predicted by " + "the first-order link-rate model" + "; * marks the faster path (bounce also when P2P is NOT_SUPPORTED).");
+        out.println("Predicted by the bandwidth model (README 'The bandwidth model'); * marks the faster path (bounce also when P2P is NOT_SUPPORTED).");
     }
 
     private static Map<String, Object> path(BandwidthPredictor.PathPrediction p) {

@@ -5,6 +5,7 @@ import java.util.BitSet;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A parsed PCI configuration space: the type 0/1/2 header, the capability list, the PCI Express
@@ -174,6 +175,29 @@ public final class ConfigSpace {
 
     public LinkInfo link() {
         return link;
+    }
+
+    /**
+     * Max Payload Size in bytes from the PCI Express capability's Device Control register (bits
+     * 7:5, 128 bytes shifted left by the field), when the register was captured. Values 6 and 7
+     * are reserved and read as unknown.
+     */
+    public OptionalInt maxPayloadBytes() {
+        return deviceControlSize(5);
+    }
+
+    /** Max Read Request Size in bytes from Device Control (bits 14:12), as {@link #maxPayloadBytes()}. */
+    public OptionalInt maxReadRequestBytes() {
+        return deviceControlSize(12);
+    }
+
+    private OptionalInt deviceControlSize(int shift) {
+        int ctl = pcieOffset < 0 ? -1 : u16(pcieOffset + 0x08);
+        if (ctl < 0) {
+            return OptionalInt.empty();
+        }
+        int v = (ctl >> shift) & 0x7;
+        return v > 5 ? OptionalInt.empty() : OptionalInt.of(128 << v);
     }
 
     public AcsState acs() {

@@ -40,6 +40,10 @@ public final class PciFunction {
     private final AcsState acs;
     /** Link speed and width. */
     private final LinkInfo link;
+    /** Max Payload Size in bytes from Device Control, -1 when unknown. */
+    private final int maxPayloadBytes;
+    /** Max Read Request Size in bytes from Device Control, -1 when unknown. */
+    private final int maxReadRequestBytes;
     /** For bridges: the secondary bus number, -1 otherwise or when unknown. */
     private final int secondaryBus;
     /** For bridges: the subordinate bus number, -1 otherwise or when unknown. */
@@ -76,6 +80,8 @@ public final class PciFunction {
         this.bars = List.copyOf(b.bars);
         this.acs = b.acs;
         this.link = b.link;
+        this.maxPayloadBytes = b.maxPayloadBytes;
+        this.maxReadRequestBytes = b.maxReadRequestBytes;
         this.secondaryBus = b.secondaryBus;
         this.subordinateBus = b.subordinateBus;
         this.numaNode = b.numaNode;
@@ -108,6 +114,8 @@ public final class PciFunction {
         b.bars.addAll(bars);
         b.acs = acs;
         b.link = link;
+        b.maxPayloadBytes = maxPayloadBytes;
+        b.maxReadRequestBytes = maxReadRequestBytes;
         b.secondaryBus = secondaryBus;
         b.subordinateBus = subordinateBus;
         b.numaNode = numaNode;
@@ -184,6 +192,16 @@ public final class PciFunction {
 
     public LinkInfo link() {
         return link;
+    }
+
+    /** Max Payload Size in bytes (PCIe Device Control bits 7:5), when known. */
+    public OptionalInt maxPayloadBytes() {
+        return maxPayloadBytes < 0 ? OptionalInt.empty() : OptionalInt.of(maxPayloadBytes);
+    }
+
+    /** Max Read Request Size in bytes (PCIe Device Control bits 14:12), when known. */
+    public OptionalInt maxReadRequestBytes() {
+        return maxReadRequestBytes < 0 ? OptionalInt.empty() : OptionalInt.of(maxReadRequestBytes);
     }
 
     /** True when the function is a PCI bridge: header layout 1, or class 0x0604/0x0609 when the header is unknown. */
@@ -292,6 +310,8 @@ public final class PciFunction {
         private final List<Bar> bars = new ArrayList<>();
         private AcsState acs = new AcsState.Unknown("no config space");
         private LinkInfo link = LinkInfo.UNKNOWN;
+        private int maxPayloadBytes = -1;
+        private int maxReadRequestBytes = -1;
         private int secondaryBus = -1;
         private int subordinateBus = -1;
         private int numaNode = -1;
@@ -364,6 +384,18 @@ public final class PciFunction {
             return this;
         }
 
+        /** Max Payload Size in bytes, -1 for unknown. */
+        public Builder maxPayloadBytes(int bytes) {
+            this.maxPayloadBytes = bytes < 0 ? -1 : bytes;
+            return this;
+        }
+
+        /** Max Read Request Size in bytes, -1 for unknown. */
+        public Builder maxReadRequestBytes(int bytes) {
+            this.maxReadRequestBytes = bytes < 0 ? -1 : bytes;
+            return this;
+        }
+
         public Builder busRange(int secondary, int subordinate) {
             this.secondaryBus = secondary;
             this.subordinateBus = subordinate;
@@ -417,7 +449,7 @@ public final class PciFunction {
         }
 
         /**
-         * Fills identity, header, bridge bus numbers, port type, link and ACS from parsed config
+         * Fills identity, header, bridge bus numbers, port type, link, Device Control sizes and ACS from parsed config
          * space; values already set by the caller from better sources (sysfs text files) are kept
          * where the config space does not know them.
          */
@@ -438,6 +470,12 @@ public final class PciFunction {
             this.portType = cs.portType();
             if (!cs.link().isUnknown() && link.isUnknown()) {
                 this.link = cs.link();
+            }
+            if (maxPayloadBytes < 0) {
+                cs.maxPayloadBytes().ifPresent(v -> this.maxPayloadBytes = v);
+            }
+            if (maxReadRequestBytes < 0) {
+                cs.maxReadRequestBytes().ifPresent(v -> this.maxReadRequestBytes = v);
             }
             this.acs = cs.acs();
             this.problems.addAll(cs.problems());

@@ -65,7 +65,7 @@ class SimulateCommandTest {
                 "  executed:  512 I/Os, 67108864 bytes, 0 faults, 0 errors, 0 fallbacks (staged through host memory)",
                 "  data:      512 I/Os verified, 0 mismatches",
                 "  executed:  16 I/Os, 16777216 bytes, 0 faults, 0 errors, 16 fallbacks (staged through host memory)",
-                "  predicted p2p:    7.88 GB/s", "  winner: bounce");
+                "  predicted p2p:    6.77 GB/s", "  predicted p2p:    0.00 GB/s", "  winner: bounce");
         String fakeText = withFake(EXAMPLE);
         assertThat(fakeText).contains("  predicted p2p:    1.50 GB/s, 10.0 us per I/O, limited by fake link 0",
                 "  predicted bounce: 3.25 GB/s, 23.0 us per I/O, limited by fake bounce 3");
@@ -140,5 +140,18 @@ class SimulateCommandTest {
         assertThat(format.status()).isEqualTo(2);
         Cli noFile = Cli.run("simulate");
         assertThat(noFile.status()).isEqualTo(2);
+    }
+
+    @Test
+    void aBandwidthParameterCanBeOverriddenByNameAndABadOneIsAUsageError() {
+        Cli dflt = Cli.run("simulate", EXAMPLE, "--compare", "--format", "json");
+        Cli slowUplinks = Cli.run("simulate", EXAMPLE, "--compare", "--format", "json", "--bandwidth-param", "bounceCpuLatencyUs=1000");
+        assertThat(slowUplinks.status()).as(slowUplinks.err()).isZero();
+        assertThat(slowUplinks.out()).isNotEqualTo(dflt.out());
+        Cli unknown = Cli.run("simulate", EXAMPLE, "--compare", "--bandwidth-param", "warpFactor=9");
+        assertThat(unknown.status()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown bandwidth parameter 'warpFactor'");
+        assertThat(Cli.run("simulate", EXAMPLE, "--compare", "--bandwidth-param", "bounceCpuLatencyUs").status()).isEqualTo(2);
+        assertThat(Cli.run("simulate", EXAMPLE, "--compare", "--bandwidth-param", "bounceCpuLatencyUs=fast").status()).isEqualTo(2);
     }
 }

@@ -28,11 +28,13 @@ import java.util.OptionalInt;
  * @param driver     {@code Kernel driver in use:}
  * @param iommuGroup {@code IOMMU group:}
  * @param problems   what the text leaves unknown, in words
+ * @param maxPayloadBytes     Max Payload Size from the {@code DevCtl:} continuation line {@code MaxPayload N bytes, MaxReadReq M bytes}
+ * @param maxReadRequestBytes Max Read Request Size from the same line
  */
 record LspciDecodedFacts(OptionalInt vendorId, OptionalInt deviceId, OptionalInt classCode, OptionalInt revision,
                          OptionalInt headerType, Optional<PciFunction.BusRange> busRange, PortType portType, LinkInfo link,
                          AcsState acs, OptionalInt numaNode, Optional<String> driver, OptionalInt iommuGroup,
-                         List<String> problems) {
+                         List<String> problems, OptionalInt maxPayloadBytes, OptionalInt maxReadRequestBytes) {
 
     LspciDecodedFacts {
         Objects.requireNonNull(portType);

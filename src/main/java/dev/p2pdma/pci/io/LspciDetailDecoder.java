@@ -53,6 +53,8 @@ final class LspciDetailDecoder {
     private static final Pattern WIDTH = Pattern.compile("Width x(\\d+)");
     /** One ACS flag: {@code SrcValid+}. */
     private static final Pattern FLAG = Pattern.compile("([A-Za-z]+)([+-])");
+    /** The DevCtl continuation line lspci -vv prints: {@code MaxPayload 256 bytes, MaxReadReq 512 bytes}. */
+    private static final Pattern DEVCTL_SIZES = Pattern.compile("MaxPayload (\\d{1,5}) bytes, MaxReadReq (\\d{1,5}) bytes");
     /** {@code NUMA node: 0}. */
     private static final Pattern NUMA = Pattern.compile("^NUMA node: (-?\\d+)$");
     /** {@code IOMMU group: 12}. */
@@ -137,6 +139,10 @@ final class LspciDetailDecoder {
         private int curWidth;
         /** NUMA node, or null. */
         private Integer numaNode;
+        /** Max Payload Size from DevCtl, -1 when not printed. */
+        private int maxPayload = -1;
+        /** Max Read Request Size from DevCtl, -1 when not printed. */
+        private int maxReadRequest = -1;
         /** Bound driver, or null. */
         private String driver;
         /** IOMMU group, or null. */
@@ -155,7 +161,9 @@ final class LspciDetailDecoder {
             return new LspciDecodedFacts(opt(vendorId), opt(deviceId), opt(classCode), opt(revision), headerType(),
                     Optional.ofNullable(busRange), portType(), link(), acs(),
                     numaNode == null ? OptionalInt.empty() : OptionalInt.of(numaNode), Optional.ofNullable(driver),
-                    iommuGroup == null ? OptionalInt.empty() : OptionalInt.of(iommuGroup), problems);
+                    iommuGroup == null ? OptionalInt.empty() : OptionalInt.of(iommuGroup), problems,
+                    maxPayload < 0 ? OptionalInt.empty() : OptionalInt.of(maxPayload),
+                    maxReadRequest < 0 ? OptionalInt.empty() : OptionalInt.of(maxReadRequest));
         }
 
         private void readHeader(String text) {
@@ -198,6 +206,12 @@ final class LspciDetailDecoder {
             }
         }
 
+        /** A Device Control size lspci printed, or -1 when it is not one the register can hold (128..4096). */
+        private static int deviceControlSize(String digits) {
+            int v = Integer.parseInt(digits);
+            return v >= 128 && v <= 4096 && Integer.bitCount(v) == 1 ? v : -1;
+        }
+
         private void readDetail(LspciEntry.DetailLine line) throws ImportException {
             String t = line.text();
             Matcher m;
@@ -213,6 +227,9 @@ final class LspciDetailDecoder {
                 busRange = new PciFunction.BusRange(secondary, subordinate);
             } else if (t.startsWith("Capabilities: ")) {
                 readCapability(line);
+            } else if ((m = DEVCTL_SIZES.matcher(t)).lookingAt()) {
+                maxPayload = deviceControlSize(m.group(1));
+                maxReadRequest = deviceControlSize(m.group(2));
             } else if (t.startsWith("LnkCap:")) {
                 maxSpeed = speed(t);
                 maxWidth = width(t);

@@ -191,6 +191,12 @@ public final class LspciImporter {
         } else if (!(d.acs() instanceof AcsState.Unknown) && !d.acs().equals(hexAcs)) {
             b.problem("the hex rows and the decoded ACS lines disagree (" + hexAcs + " vs " + d.acs() + "): the hex rows are used");
         }
+        if (parsed.map(cs -> cs.maxPayloadBytes().isEmpty()).orElse(true)) {
+            d.maxPayloadBytes().ifPresent(b::maxPayloadBytes);
+        }
+        if (parsed.map(cs -> cs.maxReadRequestBytes().isEmpty()).orElse(true)) {
+            d.maxReadRequestBytes().ifPresent(b::maxReadRequestBytes);
+        }
         d.numaNode().ifPresent(b::numaNode);
         d.driver().ifPresent(b::driver);
         d.iommuGroup().ifPresent(b::iommuGroup);

@@ -55,8 +55,8 @@ final class TopologyDocumentDecoder {
     static final Set<String> HOST_BRIDGE_FIELDS = Set.of("name", "devices");
     /** Fields of a device. */
     static final Set<String> DEVICE_FIELDS = Set.of("address", "id", "subsystem", "class", "revision", "header_type",
-            "port", "description", "driver", "numa_node", "iommu_group", "secondary_bus", "subordinate_bus", "link", "acs",
-            "physfn", "virtfns", "p2pmem", "bars", "problems", "config", "children");
+            "port", "description", "driver", "numa_node", "iommu_group", "secondary_bus", "subordinate_bus", "link",
+            "max_payload", "max_read_request", "acs", "physfn", "virtfns", "p2pmem", "bars", "problems", "config", "children");
     /** Fields of {@code link}. */
     static final Set<String> LINK_FIELDS = Set.of("max", "current");
     /** Fields of a present {@code acs}. */
@@ -313,6 +313,8 @@ final class TopologyDocumentDecoder {
         if (r.optional(m, "link").isPresent()) {
             b.link(link(r.mapping(m.fields().get("link"), ctx), ctx));
         }
+        deviceControlSize(m, "max_payload", ctx).ifPresent(b::maxPayloadBytes);
+        deviceControlSize(m, "max_read_request", ctx).ifPresent(b::maxReadRequestBytes);
         Optional<DocNode.Field> acs = r.optional(m, "acs");
         if (acs.isPresent()) {
             b.acs(acs(acs.get(), ctx));
@@ -611,6 +613,15 @@ final class TopologyDocumentDecoder {
 
     private long number(DocNode.Field f, String ctx, long min, long max, boolean hex) throws DocumentException {
         return r.number(f, ctx, min, max, hex ? DocReader.Notation.HEX : DocReader.Notation.DECIMAL);
+    }
+
+    /** A Device Control size field (Max Payload Size, Max Read Request Size): 128, 256, ... 4096 bytes. */
+    private Optional<Integer> deviceControlSize(DocNode.Mapping m, String name, String ctx) throws DocumentException {
+        Optional<Long> v = optionalNumber(m, name, ctx, 128, 4096, false);
+        if (v.isPresent() && Long.bitCount(v.get()) != 1) {
+            throw r.error(m.fields().get(name), ctx, "must be 128, 256, 512, 1024, 2048 or 4096 bytes, got " + v.get());
+        }
+        return v.map(Long::intValue);
     }
 
     private int[] idPair(DocNode.Field f, String ctx) throws DocumentException {

@@ -191,6 +191,8 @@ public final class TopologyFileWriter {
                 link.put("current", LinkText.format(cur));
             }
         }
+        f.maxPayloadBytes().ifPresent(v -> o.put("max_payload", v));
+        f.maxReadRequestBytes().ifPresent(v -> o.put("max_read_request", v));
         if (!f.acs().equals(TopologyFileReader.DEFAULT_ACS)) {
             switch (f.acs()) {
                 case AcsState.Present p -> {

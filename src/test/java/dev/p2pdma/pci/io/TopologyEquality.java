@@ -49,6 +49,8 @@ final class TopologyEquality {
             check(out, at + "bars", f.bars(), g.bars());
             check(out, at + "acs", f.acs(), g.acs());
             check(out, at + "link", f.link(), g.link());
+            check(out, at + "maxPayloadBytes", f.maxPayloadBytes(), g.maxPayloadBytes());
+            check(out, at + "maxReadRequestBytes", f.maxReadRequestBytes(), g.maxReadRequestBytes());
             check(out, at + "busRange", f.busRange(), g.busRange());
             check(out, at + "numaNode", f.numaNode(), g.numaNode());
             check(out, at + "driver", f.driver(), g.driver());
