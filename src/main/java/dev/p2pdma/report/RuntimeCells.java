@@ -44,7 +44,17 @@ record RuntimeCells(List<String> lines, List<List<Integer>> sets, List<String> r
             StringBuilder sb = new StringBuilder();
             int run = -1;
             int count = 0;
+            long lastKey = 0;
+            long lastPacked = -1;
+            int lastSet = -1;
             for (int j = 0; j < matrix.columns(); j++) {
+                // a client like the previous one (same route, facts and verdict) has the previous one's decisions
+                long rowKey = runtimes.rowKey(matrix.provider(i), matrix.client(j));
+                long typeBits = P2pDmaDecision.mapTypeOf(packed[j]).ordinal();
+                if (lastSet >= 0 && rowKey == lastKey && typeBits == lastPacked) {
+                    count++;
+                    continue;
+                }
                 List<RuntimeDecision> ds = runtimes.decide(matrix.provider(i), matrix.client(j), P2pDmaDecision.mapTypeOf(packed[j]));
                 Integer set = seen.get(ds);
                 if (set == null) {
@@ -61,6 +71,9 @@ record RuntimeCells(List<String> lines, List<List<Integer>> sets, List<String> r
                     });
                     seen.put(ds, set);
                 }
+                lastKey = rowKey;
+                lastPacked = typeBits;
+                lastSet = set;
                 if (set == run) {
                     count++;
                 } else {

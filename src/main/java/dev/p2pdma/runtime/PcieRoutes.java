@@ -4,9 +4,7 @@ import dev.p2pdma.pci.PciFunction;
 import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.pci.PortType;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.OptionalInt;
-import java.util.Set;
 
 /**
  * Computes {@link PairRoute}s over one topology: the {@code nvidia-smi topo -m} class of a pair and
@@ -43,6 +41,10 @@ public final class PcieRoutes {
     private final int[] ncclSwitchOf;
     /** Per host bridge index: its NUMA node, -1 when unknown. */
     private final int[] hostBridgeNode;
+    /** Whether NCCL's fusing changes any function's switch; when not, NCCL's count is the plain count. */
+    private final boolean anyFused;
+    /** Per function: its upstream chain, itself first ({@link PciTopology#chain}), built once. */
+    private final int[][] chains;
 
     private PcieRoutes(PciTopology topology) {
         this.topology = topology;
@@ -54,6 +56,15 @@ public final class PcieRoutes {
         this.ncclSwitchOf = new int[n];
         for (int i = 0; i < n; i++) {
             ncclSwitchOf[i] = fused(i);
+        }
+        boolean fused = false;
+        for (int i = 0; i < n; i++) {
+            fused |= ncclSwitchOf[i] != switchOf[i];
+        }
+        this.anyFused = fused;
+        this.chains = new int[n][];
+        for (int i = 0; i < n; i++) {
+            chains[i] = topology.chain(i);
         }
         this.hostBridgeNode = new int[topology.hostBridges().size()];
         Arrays.fill(hostBridgeNode, -1);
@@ -114,6 +125,16 @@ public final class PcieRoutes {
                 && a.subsystemDeviceId().equals(b.subsystemDeviceId());
     }
 
+    /** The switch function {@code i} belongs to, or -1 (for tests' reference walk). */
+    int switchIndexOf(int i) {
+        return switchOf[i];
+    }
+
+    /** The switch NCCL sees for function {@code i} after fusing, or -1 (for tests' reference walk). */
+    int ncclSwitchIndexOf(int i) {
+        return ncclSwitchOf[i];
+    }
+
     /** The topology the routes are over. */
     public PciTopology topology() {
         return topology;
@@ -127,58 +148,103 @@ public final class PcieRoutes {
 
     /** Models how {@code nvidia-smi topo -m} and NCCL place functions {@code a} and {@code b} (indexes) relative to each other. */
     public PairRoute route(int a, int b) {
-        OptionalInt na = numaNode(a);
-        OptionalInt nb = numaNode(b);
+        return decode(code(a, b));
+    }
+
+    /**
+     * The route of {@code a} and {@code b} packed in one long without allocating: the class, both
+     * switch counts, both NUMA nodes and whether a node was assumed ({@link #decode} reads it).
+     * Equal codes are equal routes.
+     */
+    public long code(int a, int b) {
+        int na = hostBridgeNode[topology.hostBridgeIndexOf(a)];
+        int nb = hostBridgeNode[topology.hostBridgeIndexOf(b)];
         if (a == b) {
-            return new PairRoute(PcieClass.X, 0, 0, na, nb, false);
+            return pack(PcieClass.X, 0, 0, na, nb, false);
         }
-        int[] ca = topology.chain(a);
-        int[] cb = topology.chain(b);
-        for (int i = 0; i < ca.length; i++) {
-            for (int j = 0; j < cb.length; j++) {
-                if (ca[i] == cb[j]) {
-                    return below(ca, i, cb, j, na, nb);
-                }
+        int[] ca = chains[a];
+        int[] cb = chains[b];
+        // both chains end at the root bus; the devices they share are a common tail, whose first is the nearest common one
+        int i = ca.length - 1;
+        int j = cb.length - 1;
+        if (ca[i] == cb[j]) {
+            while (i > 0 && j > 0 && ca[i - 1] == cb[j - 1]) {
+                i--;
+                j--;
             }
+            return below(ca, i, cb, j, na, nb);
         }
-        int ha = topology.hostBridgeIndexOf(a);
-        int hb = topology.hostBridgeIndexOf(b);
-        if (ha == hb) {
-            return new PairRoute(PcieClass.PHB, 0, 0, na, nb, false);
+        if (topology.hostBridgeIndexOf(a) == topology.hostBridgeIndexOf(b)) {
+            return pack(PcieClass.PHB, 0, 0, na, nb, false);
         }
-        if (na.isPresent() && nb.isPresent()) {
-            boolean same = na.getAsInt() == nb.getAsInt();
-            return new PairRoute(same ? PcieClass.NODE : PcieClass.SYS, 0, 0, na, nb, false);
+        if (na >= 0 && nb >= 0) {
+            return pack(na == nb ? PcieClass.NODE : PcieClass.SYS, 0, 0, na, nb, false);
         }
-        return new PairRoute(PcieClass.NODE, 0, 0, na, nb, true);
+        return pack(PcieClass.NODE, 0, 0, na, nb, true);
+    }
+
+    /** Bits per field of a route code. */
+    private static final int FIELD_BITS = 16;
+    /** Mask of one field. */
+    private static final long FIELD = (1L << FIELD_BITS) - 1;
+
+    /** Packs a route: class (3 bits), assumed (1), switches, NCCL switches, nodes + 1 (12 bits each; larger values are clamped by the tree's size). */
+    private static long pack(PcieClass c, int switches, int ncclSwitches, int na, int nb, boolean assumed) {
+        return c.ordinal() | (assumed ? 8L : 0L) | ((long) (switches & 0xfff) << 4) | ((long) (ncclSwitches & 0xfff) << FIELD_BITS)
+                | (((na + 1) & FIELD) << (2 * FIELD_BITS)) | (((nb + 1) & FIELD) << (3 * FIELD_BITS));
+    }
+
+    /** The route a {@link #code} stands for. */
+    public static PairRoute decode(long code) {
+        PcieClass c = PcieClass.values()[(int) (code & 7)];
+        int na = (int) ((code >>> (2 * FIELD_BITS)) & FIELD) - 1;
+        int nb = (int) ((code >>> (3 * FIELD_BITS)) & FIELD) - 1;
+        return new PairRoute(c, (int) ((code >>> 4) & 0xfff), (int) ((code >>> FIELD_BITS) & 0xfff),
+                na < 0 ? OptionalInt.empty() : OptionalInt.of(na), nb < 0 ? OptionalInt.empty() : OptionalInt.of(nb), (code & 8) != 0);
     }
 
     /** A route whose nearest common upstream device is {@code ca[i] == cb[j]}. */
-    private PairRoute below(int[] ca, int i, int[] cb, int j, OptionalInt na, OptionalInt nb) {
+    private long below(int[] ca, int i, int[] cb, int j, int na, int nb) {
         int common = ca[i];
         if (switchOf[common] < 0) {
-            return new PairRoute(PcieClass.PHB, 0, 0, na, nb, false);
+            return pack(PcieClass.PHB, 0, 0, na, nb, false);
         }
-        Set<Integer> switches = new HashSet<>();
-        Set<Integer> ncclSwitches = new HashSet<>();
-        for (int k = 1; k <= i; k++) {
-            addSwitch(ca[k], switches, ncclSwitches);
-        }
-        for (int k = 1; k <= j; k++) {
-            addSwitch(cb[k], switches, ncclSwitches);
-        }
-        if (i == 0 || j == 0) {
-            addSwitch(common, switches, ncclSwitches);
-        }
-        int n = Math.max(1, switches.size());
-        int nn = Math.max(1, ncclSwitches.size());
-        return new PairRoute(n == 1 ? PcieClass.PIX : PcieClass.PXB, n, nn, na, nb, false);
+        int n = Math.max(1, distinctSwitches(switchOf, ca, i, cb, j));
+        int nn = anyFused ? Math.max(1, distinctSwitches(ncclSwitchOf, ca, i, cb, j)) : n;
+        return pack(n == 1 ? PcieClass.PIX : PcieClass.PXB, n, nn, na, nb, false);
     }
 
-    private void addSwitch(int f, Set<Integer> switches, Set<Integer> ncclSwitches) {
-        if (switchOf[f] >= 0) {
-            switches.add(switchOf[f]);
-            ncclSwitches.add(ncclSwitchOf[f]);
+    /**
+     * How many distinct switches ({@code of}) the bridges {@code ca[1..i]} and {@code cb[1..j]}
+     * belong to, with the common device's when one side is the common device itself.
+     */
+    private static int distinctSwitches(int[] of, int[] ca, int i, int[] cb, int j) {
+        int len = i + j + ((i == 0 || j == 0) ? 1 : 0);
+        int count = 0;
+        for (int k = 0; k < len; k++) {
+            int s = switchAt(of, ca, i, cb, j, k);
+            if (s < 0) {
+                continue;
+            }
+            boolean seen = false;
+            for (int m = 0; m < k && !seen; m++) {
+                seen = switchAt(of, ca, i, cb, j, m) == s;
+            }
+            if (!seen) {
+                count++;
+            }
         }
+        return count;
+    }
+
+    /** The k-th element of the sequence ca[1..i], cb[1..j], then the common device ca[i]. */
+    private static int switchAt(int[] of, int[] ca, int i, int[] cb, int j, int k) {
+        if (k < i) {
+            return of[ca[k + 1]];
+        }
+        if (k < i + j) {
+            return of[cb[k - i + 1]];
+        }
+        return of[ca[i]];
     }
 }

@@ -57,8 +57,14 @@ public final class RuntimeVerdicts {
     private record Facts(DeviceKind kind, Optional<VramAperture> vramBar, boolean p2pmem) {
     }
 
-    /** What a pair's decisions depend on. */
-    private record Key(PairRoute route, MapType mapType, int provider, int client, int extraGpus) {
+    /**
+     * What a pair's decisions depend on.
+     *
+     * @param route     the route's code ({@link PcieRoutes#code})
+     * @param facts     both functions' facts ids and the extra GPUs, packed
+     * @param mapType   the kernel's map type
+     */
+    private record Key(long route, long facts, MapType mapType) {
     }
 
     private RuntimeVerdicts(LoadedMachine machine, RuntimeOptions options) {
@@ -126,17 +132,51 @@ public final class RuntimeVerdicts {
      * {@link Runtime} order.
      */
     public List<RuntimeDecision> decide(int provider, int client, MapType mapType) {
-        PairRoute route = routes.route(provider, client);
         Facts p = facts.get(factsOf[provider]);
         Facts c = facts.get(factsOf[client]);
         int extra = (p.kind() == DeviceKind.NVIDIA_GPU ? 0 : 1) + (c.kind() == DeviceKind.NVIDIA_GPU || provider == client ? 0 : 1);
-        Key key = new Key(route, mapType, factsOf[provider], factsOf[client], extra);
-        return cache.computeIfAbsent(key, k -> List.of(
+        long route = routes.code(provider, client);
+        Key key = new Key(route, ((long) factsOf[provider] << 34) | ((long) factsOf[client] << 2) | extra, mapType);
+        List<RuntimeDecision> hit = cache.get(key);
+        return hit != null ? hit : cache.computeIfAbsent(key, k -> decide(PcieRoutes.decode(route), p, c, extra, mapType));
+    }
+
+    /**
+     * A key that is equal for two clients of one provider exactly when their decisions under one
+     * map type are equal by construction: the route's code ({@link PcieRoutes#code}) with the
+     * provider's NUMA field (the same across a row) replaced by the client's facts id. Lets a caller
+     * walking a provider's row reuse the previous cell's decisions without a lookup. Beyond 65,535
+     * distinct facts every call gives a key no other call gives.
+     */
+    public long rowKey(int provider, int client) {
+        long code = routes.code(provider, client);
+        if (factsOf[client] > 0xffff) {
+            return UNIQUE_KEY_BIT | (uniqueKeys.getAndIncrement() << 32);
+        }
+        return (code & ~(0xffffL << 32)) | ((long) factsOf[client] << 32);
+    }
+
+    /** A bit no route code sets ({@link PcieRoutes#code} leaves bits 28-31 clear), marking keys that match nothing. */
+    private static final long UNIQUE_KEY_BIT = 1L << 28;
+    /** Counter for keys that must match nothing. */
+    private final java.util.concurrent.atomic.AtomicLong uniqueKeys = new java.util.concurrent.atomic.AtomicLong();
+
+    /** The decisions computed afresh, without any cache: the reference the cache is tested against. */
+    List<RuntimeDecision> decideUncached(int provider, int client, MapType mapType) {
+        Facts p = facts.get(factsOf[provider]);
+        Facts c = facts.get(factsOf[client]);
+        int extra = (p.kind() == DeviceKind.NVIDIA_GPU ? 0 : 1) + (c.kind() == DeviceKind.NVIDIA_GPU || provider == client ? 0 : 1);
+        return decide(routes.route(provider, client), p, c, extra, mapType);
+    }
+
+    /** Every runtime's decision for a route, the two functions' facts and the map type. */
+    private List<RuntimeDecision> decide(PairRoute route, Facts p, Facts c, int extra, MapType mapType) {
+        return List.of(
                 NvidiaSmiTopo.decide(route),
                 NcclP2p.decide(route, p.kind(), c.kind(), mapType, cpu, nvidiaGpus + extra, options.ncclP2pLevel()),
                 RocmPeerAccess.decide(p.kind(), p.vramBar(), c.kind(), mapType, pcieP2p, setup.iommu()),
                 DmaBufImport.xe(p.kind(), mapType, setup.iommu()),
                 DmaBufImport.vfio(mapType, setup.iommu()),
-                GdsP2pdma.decide(c.kind(), p.p2pmem(), mapType, setup)));
+                GdsP2pdma.decide(c.kind(), p.p2pmem(), mapType, setup));
     }
 }
