@@ -13,8 +13,6 @@ import dev.p2pdma.doc.DocumentSyntax;
 import dev.p2pdma.doc.Texts;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.pci.io.PciAddressField;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,16 +66,7 @@ public final class MapScenarioReader {
 
     /** Reads and checks a scenario file. */
     public static MapScenario read(Path file) throws ImportException {
-        dev.p2pdma.pci.io.InputFiles.requireRegularFile(file, "scenario file");
-        byte[] content;
-        try {
-            if (Files.size(file) > (16 << 20)) {
-                throw new ImportException(file + ": scenario file larger than 16 MiB");
-            }
-            content = Files.readAllBytes(file);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new ImportException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        byte[] content = dev.p2pdma.pci.io.InputFiles.readSmallFile(file, "scenario file", 16 << 20);
         String text;
         try {
             text = reader(file.toString()).text(content);

@@ -13,8 +13,6 @@ import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.pci.io.InputFiles;
 import dev.p2pdma.pci.io.PciAddressField;
 import dev.p2pdma.pci.io.TopologyFileReader;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -84,16 +82,7 @@ public final class SimScenarioReader {
 
     /** Reads and checks a scenario file. */
     public static SimScenario read(Path file) throws ImportException {
-        InputFiles.requireRegularFile(file, "scenario file");
-        byte[] content;
-        try {
-            if (Files.size(file) > (16 << 20)) {
-                throw new ImportException(file + ": scenario file larger than 16 MiB");
-            }
-            content = Files.readAllBytes(file);
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new ImportException(file + ": cannot read: " + e.getMessage(), e);
-        }
+        byte[] content = InputFiles.readSmallFile(file, "scenario file", 16 << 20);
         String text;
         try {
             text = reader(file.toString()).text(content);

@@ -37,6 +37,25 @@ public final class InputFiles {
     }
 
     /**
+     * The bytes of a small input file (a scenario, say): a regular file of at most
+     * {@code maxBytes}.
+     *
+     * @param noun what the file is, for the messages ("scenario file")
+     * @throws ImportException one line naming the path: not a regular file, larger than the bound, or unreadable
+     */
+    public static byte[] readSmallFile(Path path, String noun, long maxBytes) throws ImportException {
+        requireRegularFile(path, noun);
+        try {
+            if (Files.size(path) > maxBytes) {
+                throw new ImportException(path + ": " + noun + " larger than " + (maxBytes >> 20) + " MiB");
+            }
+            return Files.readAllBytes(path);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new ImportException(path + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Refuses a path that exists but is neither a regular file nor a directory.
      *
      * @param expected what was wanted instead, for the message ("a regular file", "a sysfs capture directory or tarball")
