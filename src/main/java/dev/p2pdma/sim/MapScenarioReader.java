@@ -137,18 +137,28 @@ public final class MapScenarioReader {
         if (kind == null) {
             throw r.error(m.line(), "topology needs one of sysfs, hwloc, lspci or topology");
         }
+        return new MapScenario.TopologySource(kind, path, kernelParams(r, m, "topology"), cpu(r, m, "topology"));
+    }
+
+    /** A machine's {@code kernel_params} list, each checked as {@code --kernel-param} checks it (for map and simulate scenarios). */
+    static List<String> kernelParams(DocReader r, DocNode.Mapping m, String ctx) throws DocumentException {
         List<String> params = new ArrayList<>();
-        for (DocNode n : r.list(m, "kernel_params", "topology")) {
+        for (DocNode n : r.list(m, "kernel_params", ctx)) {
             DocNode.Field param = new DocNode.Field("kernel_params", n.line(), n);
-            String kv = r.string(param, "topology");
-            checked(r, param, "topology", () -> KernelCommandLine.empty().withOverride(kv));
+            String kv = r.string(param, ctx);
+            checked(r, param, ctx, () -> KernelCommandLine.empty().withOverride(kv));
             params.add(kv);
         }
-        Optional<String> cpu = r.optionalString(m, "cpu", "topology");
+        return params;
+    }
+
+    /** A machine's optional {@code cpu}, checked as {@code --cpu} checks it (for map and simulate scenarios). */
+    static Optional<String> cpu(DocReader r, DocNode.Mapping m, String ctx) throws DocumentException {
+        Optional<String> cpu = r.optionalString(m, "cpu", ctx);
         if (cpu.isPresent()) {
-            checked(r, r.optional(m, "cpu").get(), "topology", () -> CpuInfo.parseFlag(cpu.get()));
+            checked(r, r.optional(m, "cpu").get(), ctx, () -> CpuInfo.parseFlag(cpu.get()));
         }
-        return new MapScenario.TopologySource(kind, path, params, cpu);
+        return cpu;
     }
 
     private static MapScenario.Provider provider(DocReader r, DocNode.Mapping m) throws DocumentException {

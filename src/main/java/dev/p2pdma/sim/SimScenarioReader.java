@@ -6,8 +6,6 @@ import dev.p2pdma.doc.DocumentException;
 import dev.p2pdma.doc.DocumentSyntax;
 import dev.p2pdma.doc.Texts;
 import dev.p2pdma.machine.IommuMode;
-import dev.p2pdma.pci.CpuInfo;
-import dev.p2pdma.pci.KernelCommandLine;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.pci.io.InputFiles;
@@ -103,11 +101,8 @@ public final class SimScenarioReader {
             DocNode.Mapping machine = r.mapping(r.required(top, "machine", "the scenario"), "the scenario");
             r.allowOnly(machine, MACHINE, "machine");
             SimScenario.MachineSource source = source(r, machine, fileName, base);
-            List<String> params = kernelParams(r, machine);
-            Optional<String> cpu = r.optionalString(machine, "cpu", "machine");
-            if (cpu.isPresent()) {
-                checked(r, r.optional(machine, "cpu").get(), "machine", () -> CpuInfo.parseFlag(cpu.get()));
-            }
+            List<String> params = MapScenarioReader.kernelParams(r, machine, "machine");
+            Optional<String> cpu = MapScenarioReader.cpu(r, machine, "machine");
             Optional<IommuMode> iommu = Optional.empty();
             Optional<DocNode.Field> io = r.optional(top, "iommu");
             if (io.isPresent()) {
@@ -183,17 +178,6 @@ public final class SimScenarioReader {
             }
         }
         return new SimScenario.FileMachine(f.name(), base.resolve(r.string(f, "machine")).normalize());
-    }
-
-    private static List<String> kernelParams(DocReader r, DocNode.Mapping m) throws DocumentException {
-        List<String> params = new ArrayList<>();
-        for (DocNode n : r.list(m, "kernel_params", "machine")) {
-            DocNode.Field param = new DocNode.Field("kernel_params", n.line(), n);
-            String kv = r.string(param, "machine");
-            checked(r, param, "machine", () -> KernelCommandLine.empty().withOverride(kv));
-            params.add(kv);
-        }
-        return params;
     }
 
     private static SimScenario.Device device(DocReader r, DocNode.Mapping m) throws DocumentException {
@@ -346,16 +330,6 @@ public final class SimScenarioReader {
         SimScenario.Device d = devices.get(r.string(f, ctx));
         if (d != null && d.p2pmemBytes() == 0) {
             throw r.error(f, ctx, "names " + d.name() + ", an NVMe controller without a CMB: it has no p2pmem (give it 'cmb: 64MiB')");
-        }
-    }
-
-    /** Runs a model check on a value read from {@code f}; its refusal becomes one line naming the line and key. */
-    private static void checked(DocReader r, DocNode.Field f, String ctx, Runnable check) throws DocumentException {
-        try {
-            check.run();
-        } catch (IllegalArgumentException e) {
-            throw r.error(f, ctx, "is refused: " + Texts.capQuoted(Texts.oneLine(String.valueOf(e.getMessage())
-                    .replace("--kernel-param ", "").replace("--cpu ", ""))));
         }
     }
 }
