@@ -9,9 +9,7 @@ import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.pci.Acs;
 import dev.p2pdma.pci.PciAddress;
 import dev.p2pdma.pci.PciTopology;
-import dev.p2pdma.pci.io.ImportException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,20 +64,15 @@ final class FixCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         OutputFormat chosen = format.require(OutputFormat.TEXT, OutputFormat.JSON);
-        LoadedMachine m = input.load();
+        PciTopology imported = input.read();
+        LoadedMachine m = input.boot(imported, List.of());
         PciTopology t = m.topology();
         int p = ExplainCommand.resolve(t, devices.get(0));
         List<int[]> pairs = new ArrayList<>();
         for (String c : devices.subList(1, devices.size())) {
             pairs.add(new int[]{p, ExplainCommand.resolve(t, c)});
         }
-        Plan plan = AcsFixPlanner.plan(m, extra -> {
-            try {
-                return input.load(extra);
-            } catch (ImportException e) {
-                throw new UncheckedIOException(new java.io.IOException(e.getMessage(), e));
-            }
-        }, pairs);
+        Plan plan = AcsFixPlanner.plan(m, extra -> input.boot(imported, extra), pairs);
         PrintWriter out = spec.commandLine().getOut();
         if (chosen == OutputFormat.JSON) {
             out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json(m, plan)));

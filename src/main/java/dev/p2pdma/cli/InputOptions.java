@@ -3,6 +3,7 @@ package dev.p2pdma.cli;
 import dev.p2pdma.base.UnknownAcsPolicy;
 import dev.p2pdma.pci.io.ImportException;
 import dev.p2pdma.machine.LoadedMachine;
+import dev.p2pdma.pci.PciTopology;
 import dev.p2pdma.p2pdma.KernelVersion;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,23 +104,33 @@ public final class InputOptions {
 
     /** Loads the input these options name and applies the what-ifs (kernel parameters, CPU, ACS assumption). */
     LoadedMachine load() throws ImportException {
-        return load(List.of());
+        return boot(read(), List.of());
     }
 
-    /**
-     * Loads the input with {@code extraParams} applied after the {@code --kernel-param} values, as if
-     * they had been given last (for {@code p2pdma fix}, which checks its proposals this way).
-     */
-    LoadedMachine load(List<String> extraParams) throws ImportException {
+    /** Reads the input these options name, as captured: no what-if applied yet. */
+    PciTopology read() throws ImportException {
         LoadedMachine.SourceKind kind = source.hwloc != null ? LoadedMachine.SourceKind.HWLOC
                 : source.lspci != null ? LoadedMachine.SourceKind.LSPCI
                 : source.topology != null ? LoadedMachine.SourceKind.TOPOLOGY : LoadedMachine.SourceKind.SYSFS;
         Path path = source.hwloc != null ? source.hwloc : source.lspci != null ? source.lspci : source.topology != null ? source.topology
                 : source.sysfs == null ? Path.of("/sys") : source.sysfs;
         try {
+            return LoadedMachine.read(kind, path);
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
+    }
+
+    /**
+     * Boots a topology {@link #read} gave with the what-ifs, and {@code extraParams} after the
+     * {@code --kernel-param} values as if they had been given last (for {@code p2pdma fix}, which
+     * checks its proposals this way without reading the input again).
+     */
+    LoadedMachine boot(PciTopology imported, List<String> extraParams) {
+        try {
             List<String> params = new ArrayList<>(kernelParams);
             params.addAll(extraParams);
-            return LoadedMachine.load(kind, path, params, cpuOverride(), unknownAcsPolicy(), kernelVersion());
+            return LoadedMachine.boot(imported, params, cpuOverride(), unknownAcsPolicy(), kernelVersion());
         } catch (IllegalArgumentException e) {
             throw new UsageError(e.getMessage());
         }

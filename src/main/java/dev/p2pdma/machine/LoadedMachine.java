@@ -69,6 +69,16 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
      */
     public static LoadedMachine load(SourceKind kind, Path path, List<String> kernelParams, Optional<CpuInfo> cpu,
                                      UnknownAcsPolicy unknownAcs, Optional<KernelVersion> kernel) throws ImportException {
+        return boot(read(kind, path), kernelParams, cpu, unknownAcs, kernel);
+    }
+
+    /**
+     * Reads the input as it was captured, named for outputs ({@link #sourceName}), before any
+     * what-if; {@link #boot} then applies them, as often as a caller needs.
+     *
+     * @throws ImportException for bad input files
+     */
+    public static PciTopology read(SourceKind kind, Path path) throws ImportException {
         PciTopology t;
         try {
             t = switch (kind) {
@@ -80,8 +90,7 @@ public record LoadedMachine(PciTopology topology, P2pDmaDecision decision, List<
         } catch (TopologyException e) {
             throw new ImportException(path + ": " + e.getMessage(), e);
         }
-        t = t.withMachine(t.machine().withSource(sourceName(kind, path, t.machine().source())));
-        return boot(t, kernelParams, cpu, unknownAcs, kernel);
+        return t.withMachine(t.machine().withSource(sourceName(kind, path, t.machine().source())));
     }
 
     /**
