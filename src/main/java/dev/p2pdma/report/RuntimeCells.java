@@ -1,6 +1,7 @@
 package dev.p2pdma.report;
 
 import dev.p2pdma.p2pdma.P2pDmaDecision;
+import dev.p2pdma.p2pdma.MapType;
 import dev.p2pdma.p2pdma.P2pMatrix;
 import dev.p2pdma.runtime.RuntimeDecision;
 import dev.p2pdma.runtime.RuntimeVerdicts;
@@ -44,18 +45,21 @@ record RuntimeCells(List<String> lines, List<List<Integer>> sets, List<String> r
             StringBuilder sb = new StringBuilder();
             int run = -1;
             int count = 0;
-            long lastKey = 0;
-            long lastPacked = -1;
-            int lastSet = -1;
+            long lastCode = 0;
+            int lastFacts = -1;
+            MapType lastType = null;
+            int provider = matrix.provider(i);
             for (int j = 0; j < matrix.columns(); j++) {
                 // a client like the previous one (same route, facts and verdict) has the previous one's decisions
-                long rowKey = runtimes.rowKey(matrix.provider(i), matrix.client(j));
-                long typeBits = P2pDmaDecision.mapTypeOf(packed[j]).ordinal();
-                if (lastSet >= 0 && rowKey == lastKey && typeBits == lastPacked) {
+                int client = matrix.client(j);
+                long code = runtimes.routes().code(provider, client);
+                int facts = runtimes.factsId(client);
+                MapType type = P2pDmaDecision.mapTypeOf(packed[j]);
+                if (run >= 0 && code == lastCode && facts == lastFacts && type == lastType) {
                     count++;
                     continue;
                 }
-                List<RuntimeDecision> ds = runtimes.decide(matrix.provider(i), matrix.client(j), P2pDmaDecision.mapTypeOf(packed[j]));
+                List<RuntimeDecision> ds = runtimes.decide(code, provider, client, type);
                 Integer set = seen.get(ds);
                 if (set == null) {
                     List<Integer> ids = new ArrayList<>(ds.size());
@@ -71,9 +75,9 @@ record RuntimeCells(List<String> lines, List<List<Integer>> sets, List<String> r
                     });
                     seen.put(ds, set);
                 }
-                lastKey = rowKey;
-                lastPacked = typeBits;
-                lastSet = set;
+                lastCode = code;
+                lastFacts = facts;
+                lastType = type;
                 if (set == run) {
                     count++;
                 } else {

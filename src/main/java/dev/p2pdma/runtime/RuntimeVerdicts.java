@@ -132,41 +132,39 @@ public final class RuntimeVerdicts {
      * {@link Runtime} order.
      */
     public List<RuntimeDecision> decide(int provider, int client, MapType mapType) {
-        Facts p = facts.get(factsOf[provider]);
-        Facts c = facts.get(factsOf[client]);
-        int extra = (p.kind() == DeviceKind.NVIDIA_GPU ? 0 : 1) + (c.kind() == DeviceKind.NVIDIA_GPU || provider == client ? 0 : 1);
-        long route = routes.code(provider, client);
-        Key key = new Key(route, ((long) factsOf[provider] << 34) | ((long) factsOf[client] << 2) | extra, mapType);
-        List<RuntimeDecision> hit = cache.get(key);
-        return hit != null ? hit : cache.computeIfAbsent(key, k -> decide(PcieRoutes.decode(route), p, c, extra, mapType));
+        return decide(routes.code(provider, client), provider, client, mapType);
     }
 
     /**
-     * A key that is equal for two clients of one provider exactly when their decisions under one
-     * map type are equal by construction: the route's code ({@link PcieRoutes#code}) with the
-     * provider's NUMA field (the same across a row) replaced by the client's facts id. Lets a caller
-     * walking a provider's row reuse the previous cell's decisions without a lookup. Beyond 65,535
-     * distinct facts every call gives a key no other call gives.
+     * As {@link #decide(int, int, MapType)} for a caller that already has the pair's route code
+     * ({@link PcieRoutes#code}{@code (provider, client)}). Two clients of one provider with equal
+     * route codes, equal {@link #factsId}s and one map type get equal decisions, so a caller walking
+     * a provider's row can reuse the previous cell's.
      */
-    public long rowKey(int provider, int client) {
-        long code = routes.code(provider, client);
-        if (factsOf[client] > 0xffff) {
-            return UNIQUE_KEY_BIT | (uniqueKeys.getAndIncrement() << 32);
-        }
-        return (code & ~(0xffffL << 32)) | ((long) factsOf[client] << 32);
+    public List<RuntimeDecision> decide(long routeCode, int provider, int client, MapType mapType) {
+        int extra = extraGpus(provider, client);
+        Key key = new Key(routeCode, ((long) factsOf[provider] << 34) | ((long) factsOf[client] << 2) | extra, mapType);
+        List<RuntimeDecision> hit = cache.get(key);
+        return hit != null ? hit : cache.computeIfAbsent(key, k -> decide(PcieRoutes.decode(routeCode), facts.get(factsOf[provider]),
+                facts.get(factsOf[client]), extra, mapType));
     }
 
-    /** A bit no route code sets ({@link PcieRoutes#code} leaves bits 28-31 clear), marking keys that match nothing. */
-    private static final long UNIQUE_KEY_BIT = 1L << 28;
-    /** Counter for keys that must match nothing. */
-    private final java.util.concurrent.atomic.AtomicLong uniqueKeys = new java.util.concurrent.atomic.AtomicLong();
+    /** The id of a function's facts (kind, largest BAR, p2pmem): equal ids, equal facts. */
+    public int factsId(int function) {
+        return factsOf[function];
+    }
 
     /** The decisions computed afresh, without any cache: the reference the cache is tested against. */
     List<RuntimeDecision> decideUncached(int provider, int client, MapType mapType) {
-        Facts p = facts.get(factsOf[provider]);
-        Facts c = facts.get(factsOf[client]);
-        int extra = (p.kind() == DeviceKind.NVIDIA_GPU ? 0 : 1) + (c.kind() == DeviceKind.NVIDIA_GPU || provider == client ? 0 : 1);
-        return decide(routes.route(provider, client), p, c, extra, mapType);
+        return decide(routes.route(provider, client), facts.get(factsOf[provider]), facts.get(factsOf[client]), extraGpus(provider, client),
+                mapType);
+    }
+
+    /** GPUs the pair adds to NCCL's count besides the machine's NVIDIA GPUs: each side that is not one (the client only when it is not the provider). */
+    private int extraGpus(int provider, int client) {
+        DeviceKind p = facts.get(factsOf[provider]).kind();
+        DeviceKind c = facts.get(factsOf[client]).kind();
+        return (p == DeviceKind.NVIDIA_GPU ? 0 : 1) + (c == DeviceKind.NVIDIA_GPU || provider == client ? 0 : 1);
     }
 
     /** Every runtime's decision for a route, the two functions' facts and the map type. */
