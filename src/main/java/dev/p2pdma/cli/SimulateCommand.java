@@ -224,14 +224,7 @@ final class SimulateCommand implements Callable<Integer> {
     }
 
     private static String size(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
-        int u = 0;
-        long v = bytes;
-        while (u < units.length - 1 && v >= 1024 && v % 1024 == 0) {
-            v /= 1024;
-            u++;
-        }
-        return v + " " + units[u];
+        return dev.p2pdma.base.BinarySize.text(bytes, "B");
     }
 
     private static String describe(SimScenario.Workload w, Map<PciAddress, String> names) {

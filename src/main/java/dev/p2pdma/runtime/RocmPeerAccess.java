@@ -81,13 +81,6 @@ public final class RocmPeerAccess {
 
     /** "64 MiB", "16 GiB", "4 KiB". */
     static String sizeText(long bytes) {
-        String[] units = {"bytes", "KiB", "MiB", "GiB", "TiB"};
-        int u = 0;
-        long v = bytes;
-        while (u < units.length - 1 && v >= 1024 && v % 1024 == 0) {
-            v /= 1024;
-            u++;
-        }
-        return v + " " + units[u];
+        return dev.p2pdma.base.BinarySize.text(bytes, "bytes");
     }
 }
